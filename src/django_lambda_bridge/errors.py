@@ -1,0 +1,51 @@
+"""One exception hierarchy, so callers can catch everything we raise with one clause."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+
+class BridgeError(Exception):
+    """Root of every error django-lambda-bridge raises on purpose."""
+
+
+class ConfigurationError(BridgeError):
+    """The ``LAMBDA_BRIDGE`` settings or ``make_handler`` options are wrong."""
+
+
+class EventError(BridgeError):
+    """An event could not be handled; the message names what was wrong."""
+
+
+class MalformedEventError(EventError, ValueError):
+    """An event of a known kind lacks a key or has a value of the wrong type."""
+
+
+class UnknownEventError(EventError):
+    """An event matches no shape we know."""
+
+
+class UnroutableEventError(EventError):
+    """A known non-HTTP event arrived but nothing is set up to handle it."""
+
+
+class ResponseTooLargeError(BridgeError):
+    """A reply exceeds what the event source accepts."""
+
+    def __init__(self, size: int, limit: int, source: str) -> None:
+        self.size = size
+        self.limit = limit
+        self.source = source
+        super().__init__(
+            f"The response is {size} bytes once encoded for {source}, over its limit of "
+            f"{limit} bytes. Serve large files from S3 (for example a presigned URL) instead."
+        )
+
+
+def describe_keys(event: Any) -> str:
+    """Name an event's top-level keys for error messages without echoing its values."""
+    if isinstance(event, Mapping):
+        keys = sorted(str(k) for k in event)
+        return "top-level keys: " + (", ".join(keys) if keys else "(none)")
+    return f"a {type(event).__name__}, not a JSON object"

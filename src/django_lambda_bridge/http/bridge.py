@@ -1,0 +1,95 @@
+"""One HTTP invocation: event in, Django WSGI call, reply out, never a Lambda error."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django_lambda_bridge.conf import BridgeSettings
+from django_lambda_bridge.errors import MalformedEventError, ResponseTooLargeError
+from django_lambda_bridge.http.environ import build_environ
+from django_lambda_bridge.http.response import (
+    ResponseCollector,
+    build_reply,
+    check_size,
+    problem_reply,
+)
+from django_lambda_bridge.kinds import Kind
+
+logger = logging.getLogger("django_lambda_bridge.http")
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def _request_id(context: Any) -> str:
+    value = getattr(context, "aws_request_id", None)
+    return value if isinstance(value, str) else "-"
+
+
+class HttpBridge:
+    """Runs a WSGI app for API Gateway (v1, v2), Function URL and ALB events."""
+
+    def __init__(self, app: WSGIApp, conf: BridgeSettings) -> None:
+        self.app = app
+        self.conf = conf
+
+    def __call__(self, event: dict[str, Any], context: Any, kind: Kind) -> dict[str, Any]:
+        multi = kind is Kind.ALB and "multiValueHeaders" in event
+        try:
+            environ = build_environ(event, context, kind, self.conf)
+        except MalformedEventError as exc:
+            logger.warning(
+                "Malformed %s event (request %s): %s", kind.value, _request_id(context), exc
+            )
+            return problem_reply(
+                kind, 400, f"Malformed {kind.value} event: {exc}", alb_multi_value=multi
+            )
+        collector = ResponseCollector()
+        try:
+            collector.consume(self.app(environ, collector.start_response))
+            body = collector.body.getvalue()
+            if environ["REQUEST_METHOD"] == "HEAD":
+                body = b""  # as any HTTP server would; Content-Length stays
+            reply = build_reply(
+                kind,
+                collector.status,
+                collector.headers,
+                body,
+                text_types=self.conf.TEXT_CONTENT_TYPES,
+                alb_multi_value=multi,
+            )
+            check_size(kind, reply, self.conf.RESPONSE_SIZE_LIMIT)
+        except ResponseTooLargeError as exc:
+            logger.error(
+                "Response too large for %s %s (request %s): %s",
+                environ["REQUEST_METHOD"],
+                environ.get("PATH_INFO"),
+                _request_id(context),
+                exc,
+            )
+            return problem_reply(
+                kind,
+                502,
+                str(exc),
+                alb_multi_value=multi,
+                size_bytes=exc.size,
+                limit_bytes=exc.limit,
+            )
+        except Exception:
+            if self.conf.RAISE_EXCEPTIONS:
+                raise
+            logger.exception(
+                "Unhandled exception for %s %s (request %s)",
+                environ["REQUEST_METHOD"],
+                environ.get("PATH_INFO"),
+                _request_id(context),
+            )
+            return problem_reply(
+                kind,
+                500,
+                "The server failed to handle this request.",
+                alb_multi_value=multi,
+                request_id=_request_id(context),
+            )
+        return reply

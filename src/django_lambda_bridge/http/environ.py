@@ -1,0 +1,261 @@
+"""Event -> WSGI environ: apig-wsgi's translation plus the fixes Django needs.
+
+apig-wsgi builds the environ (headers, query strings, cookies). Each function
+below then corrects one thing it gets wrong for Django behind AWS, so each fix
+can be read and tested on its own.
+"""
+
+from __future__ import annotations
+
+import binascii
+from base64 import b64decode
+from collections.abc import Mapping
+from io import BytesIO
+from typing import Any
+
+from apig_wsgi import get_environ_v1, get_environ_v2
+
+from django_lambda_bridge.conf import BridgeSettings
+from django_lambda_bridge.errors import MalformedEventError
+from django_lambda_bridge.http.authorizer import read_authorizer
+from django_lambda_bridge.http.info import ENVIRON_KEY, LambdaInfo
+from django_lambda_bridge.kinds import Kind
+
+_V1_KINDS = (Kind.API_GATEWAY_V1, Kind.ALB)
+
+
+def build_environ(
+    event: dict[str, Any], context: Any, kind: Kind, conf: BridgeSettings
+) -> dict[str, Any]:
+    """Return the WSGI environ for an HTTP event, or raise ``MalformedEventError``."""
+    body = decode_body(event)
+    rc = _request_context(event, kind)
+    if kind in _V1_KINDS:
+        _check_v1(event)
+        # apig-wsgi decodes base64 leniently; hand it no body and use our strict decode.
+        stripped = {**event, "body": None, "isBase64Encoded": False}
+        environ = get_environ_v1(stripped, context, encode_query_params=kind is Kind.API_GATEWAY_V1)
+    else:
+        environ = get_environ_v2(_normalised_v2(event, rc), context)
+    environ["wsgi.input"] = BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    if kind is Kind.ALB:
+        set_alb_origin(environ, event)
+    else:
+        set_client_ip(environ, rc, kind)
+        set_https(environ)
+    set_script_name(environ, event, rc, kind, conf)
+    authorizer = read_authorizer(kind, rc, conf.USERNAME_CLAIMS)
+    if authorizer is not None and authorizer.principal:
+        environ["REMOTE_USER"] = authorizer.principal
+    request_id = rc.get("requestId")
+    if not isinstance(request_id, str):
+        request_id = environ.get("HTTP_X_AMZN_TRACE_ID")
+    environ[ENVIRON_KEY] = LambdaInfo(kind, event, context, request_id, authorizer)
+    return environ
+
+
+def decode_body(event: Mapping[str, Any]) -> bytes:
+    """Decode the request body strictly: a corrupt upload must fail, not be truncated."""
+    body = event.get("body")
+    if body is None:
+        return b""
+    if not isinstance(body, str):
+        raise MalformedEventError(f"'body' must be a string or null, got {type(body).__name__}.")
+    encoded = event.get("isBase64Encoded", False)
+    if not isinstance(encoded, bool):
+        raise MalformedEventError(
+            f"'isBase64Encoded' must be true or false, got {type(encoded).__name__}."
+        )
+    try:
+        if encoded:
+            return b64decode(body, validate=True)
+        return body.encode("utf-8")
+    except (binascii.Error, ValueError) as exc:
+        raise MalformedEventError(
+            f"'body' is marked isBase64Encoded but is not valid base64 ({exc})."
+        ) from exc
+
+
+def _request_context(event: Mapping[str, Any], kind: Kind) -> Mapping[str, Any]:
+    rc = event.get("requestContext")
+    if not isinstance(rc, Mapping):
+        raise MalformedEventError(
+            f"A {kind.value} event needs a 'requestContext' object; got {type(rc).__name__}."
+        )
+    return rc
+
+
+def _check_str_map(event: Mapping[str, Any], key: str, multi: bool) -> None:
+    value = event.get(key)
+    if value is None:
+        return
+    if not isinstance(value, Mapping):
+        raise MalformedEventError(f"'{key}' must be an object or null, got {type(value).__name__}.")
+    for name, item in value.items():
+        items = item if multi and isinstance(item, list) else [item]
+        if not isinstance(name, str) or (multi and not isinstance(item, list)):
+            raise MalformedEventError(f"'{key}' must map names to lists of strings.")
+        if not all(isinstance(v, str) for v in items):
+            raise MalformedEventError(f"'{key}[{name!r}]' must hold strings only.")
+
+
+def _check_v1(event: Mapping[str, Any]) -> None:
+    for key in ("httpMethod", "path"):
+        value = event.get(key)
+        if not isinstance(value, str) or not value:
+            raise MalformedEventError(f"'{key}' must be a non-empty string, got {value!r}.")
+    _check_str_map(event, "headers", multi=False)
+    _check_str_map(event, "multiValueHeaders", multi=True)
+    _check_str_map(event, "queryStringParameters", multi=False)
+    _check_str_map(event, "multiValueQueryStringParameters", multi=True)
+
+
+def _normalised_v2(event: dict[str, Any], rc: Mapping[str, Any]) -> dict[str, Any]:
+    """Check a v2 event and fill the keys AWS may omit, so apig-wsgi cannot KeyError."""
+    http = rc.get("http")
+    if not isinstance(http, Mapping):
+        raise MalformedEventError("'requestContext.http' must be an object.")
+    method = http.get("method")
+    raw_path = event.get("rawPath")
+    if not isinstance(method, str) or not method:
+        raise MalformedEventError(f"'requestContext.http.method' must be a string, got {method!r}.")
+    if not isinstance(raw_path, str) or not raw_path.startswith("/"):
+        raise MalformedEventError(
+            f"'rawPath' must be a string starting with '/', got {raw_path!r}."
+        )
+    query = event.get("rawQueryString") or ""
+    if not isinstance(query, str):
+        raise MalformedEventError("'rawQueryString' must be a string.")
+    _check_str_map(event, "headers", multi=False)
+    cookies = event.get("cookies") or []
+    if not isinstance(cookies, list) or not all(isinstance(c, str) for c in cookies):
+        raise MalformedEventError("'cookies' must be a list of strings.")
+    protocol = http.get("protocol")
+    source_ip = http.get("sourceIp")
+    return {
+        **event,
+        "body": None,
+        "isBase64Encoded": False,
+        "rawQueryString": query,
+        "headers": event.get("headers") or {},
+        "cookies": cookies,
+        "requestContext": {
+            **rc,
+            "http": {
+                **http,
+                "protocol": protocol if isinstance(protocol, str) else "HTTP/1.1",
+                "sourceIp": source_ip if isinstance(source_ip, str) else "",
+            },
+        },
+    }
+
+
+def _clean_ip(value: Any) -> str:
+    if not isinstance(value, str):
+        return ""
+    # Hand-written events sometimes say "192.168.0.1/32"; Django wants a bare address.
+    return value.split("/", 1)[0].strip()
+
+
+def set_client_ip(environ: dict[str, Any], rc: Mapping[str, Any], kind: Kind) -> None:
+    """Take REMOTE_ADDR from the connection API Gateway saw, never from X-Forwarded-For."""
+    if kind is Kind.API_GATEWAY_V1:
+        identity = rc.get("identity")
+        source = identity.get("sourceIp") if isinstance(identity, Mapping) else None
+    else:
+        http = rc.get("http")
+        source = http.get("sourceIp") if isinstance(http, Mapping) else None
+    environ["REMOTE_ADDR"] = _clean_ip(source)
+
+
+def set_https(environ: dict[str, Any]) -> None:
+    """API Gateway and Function URLs only accept HTTPS; say so whatever headers claim."""
+    environ["wsgi.url_scheme"] = "https"
+    environ["SERVER_PORT"] = "443"
+    environ["HTTPS"] = "on"
+
+
+def _last(environ: Mapping[str, Any], key: str) -> str:
+    value = environ.get(key)
+    if not isinstance(value, str):
+        return ""
+    return value.rsplit(",", 1)[-1].strip()
+
+
+def set_alb_origin(environ: dict[str, Any], event: Mapping[str, Any]) -> None:
+    """Trust only the entries the ALB itself appended to the X-Forwarded-* headers.
+
+    An ALB has no source IP in the event. It appends the peer address to
+    X-Forwarded-For, so the last entry is the one a client cannot forge; the
+    earlier ones are whatever the client sent.
+    """
+    environ["REMOTE_ADDR"] = _clean_ip(_last(environ, "HTTP_X_FORWARDED_FOR"))
+    scheme = _last(environ, "HTTP_X_FORWARDED_PROTO").lower()
+    scheme = scheme if scheme in ("http", "https") else "https"
+    port = _last(environ, "HTTP_X_FORWARDED_PORT")
+    environ["wsgi.url_scheme"] = scheme
+    environ["SERVER_PORT"] = port if port.isdigit() else ("443" if scheme == "https" else "80")
+    if scheme == "https":
+        environ["HTTPS"] = "on"
+    else:
+        environ.pop("HTTPS", None)
+
+
+def _is_execute_api(rc: Mapping[str, Any]) -> bool:
+    domain = rc.get("domainName")
+    return not isinstance(domain, str) or ".execute-api." in domain
+
+
+def _stage_prefix(event: Mapping[str, Any], rc: Mapping[str, Any], kind: Kind) -> str:
+    """The part of the client's URL that API Gateway removed before the route."""
+    stage = rc.get("stage")
+    if kind is Kind.API_GATEWAY_V1:
+        # REST strips the stage (or base path) from 'path' but keeps it in
+        # 'requestContext.path', so the difference is exactly the client's prefix.
+        path, rc_path = event["path"], rc.get("path")
+        if isinstance(rc_path, str) and rc_path != path:
+            if path != "/" and rc_path.endswith(path):
+                prefix = rc_path[: -len(path)]
+            elif path == "/":
+                prefix = rc_path.rstrip("/")
+            else:
+                prefix = ""
+            if prefix.startswith("/") and "?" not in prefix:
+                return prefix
+        if isinstance(stage, str) and stage != "$default" and _is_execute_api(rc):
+            host = event.get("headers") or {}
+            if any(k.lower() == "host" and ".execute-api." in str(v) for k, v in host.items()):
+                return f"/{stage}"
+        return ""
+    # HTTP APIs keep a named stage in rawPath on the execute-api host.
+    named = isinstance(stage, str) and stage != "$default"
+    if kind is Kind.API_GATEWAY_V2 and named and _is_execute_api(rc):
+        return f"/{stage}"
+    return ""
+
+
+def _move_prefix(environ: dict[str, Any], prefix: str, strip_from_path: bool) -> None:
+    path = environ["PATH_INFO"]
+    if strip_from_path:
+        if path != prefix and not path.startswith(prefix + "/"):
+            return
+        environ["PATH_INFO"] = path[len(prefix) :] or "/"
+    environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + prefix
+
+
+def set_script_name(
+    environ: dict[str, Any],
+    event: Mapping[str, Any],
+    rc: Mapping[str, Any],
+    kind: Kind,
+    conf: BridgeSettings,
+) -> None:
+    """Move the stage and base path into SCRIPT_NAME so Django builds client-side URLs."""
+    if conf.STAGE_IN_SCRIPT_NAME:
+        prefix = _stage_prefix(event, rc, kind)
+        if prefix:
+            # REST already removed its prefix from 'path'; HTTP APIs did not.
+            _move_prefix(environ, prefix, strip_from_path=kind is not Kind.API_GATEWAY_V1)
+    if conf.BASE_PATH:
+        _move_prefix(environ, conf.BASE_PATH, strip_from_path=True)

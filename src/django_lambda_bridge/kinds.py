@@ -1,0 +1,148 @@
+"""Tell every Lambda event shape apart, from one ordered table.
+
+Classification only looks at the outer shape, cheaply: it must never raise on
+odd input. Whether an event of a kind is *well formed* is checked later, by the
+code that handles that kind, so a broken HTTP event still gets an HTTP reply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from enum import StrEnum
+from typing import Any
+
+from django_lambda_bridge.errors import UnknownEventError, describe_keys
+
+
+class Kind(StrEnum):
+    """What an event is; the value is a stable name for logs and metrics."""
+
+    API_GATEWAY_V1 = "apigateway-rest"
+    API_GATEWAY_V2 = "apigateway-http"
+    FUNCTION_URL = "function-url"
+    ALB = "alb"
+    SQS = "sqs"
+    SNS = "sns"
+    S3 = "s3"
+    DYNAMODB = "dynamodb"
+    KINESIS = "kinesis"
+    EVENTBRIDGE = "eventbridge"
+    SCHEDULE = "schedule"
+    CLOUDWATCH_LOGS = "cloudwatch-logs"
+    FIREHOSE = "firehose"
+    AUTHORIZER = "authorizer"
+    VPC_LATTICE = "vpc-lattice"
+    WARM_UP = "warm-up"
+    MANAGE = "manage"
+    INVOKE = "invoke"
+
+    @property
+    def is_http(self) -> bool:
+        return self in _HTTP_KINDS
+
+
+_HTTP_KINDS = frozenset({Kind.API_GATEWAY_V1, Kind.API_GATEWAY_V2, Kind.FUNCTION_URL, Kind.ALB})
+
+#: The Input a warm-up schedule rule sends; see docs/http.md.
+WARM_UP_MARKER = "warmup"
+
+_Event = Mapping[str, Any]
+
+
+def _request_context(event: _Event) -> Mapping[str, Any]:
+    rc = event.get("requestContext")
+    return rc if isinstance(rc, Mapping) else {}
+
+
+def _is_authorizer(event: _Event) -> bool:
+    return ("methodArn" in event or "routeArn" in event) and event.get("type") in (
+        "TOKEN",
+        "REQUEST",
+    )
+
+
+def _is_lattice(event: _Event) -> bool:
+    return "raw_path" in event or "serviceNetworkArn" in _request_context(event)
+
+
+def _is_alb(event: _Event) -> bool:
+    return "elb" in _request_context(event)
+
+
+def _is_v2(event: _Event) -> bool:
+    return event.get("version") == "2.0" and (
+        "rawPath" in event or "http" in _request_context(event)
+    )
+
+
+def _is_function_url(event: _Event) -> bool:
+    domain = _request_context(event).get("domainName")
+    return _is_v2(event) and isinstance(domain, str) and ".lambda-url." in domain
+
+
+def _is_v1(event: _Event) -> bool:
+    return "httpMethod" in event and ("path" in event or "requestContext" in event)
+
+
+def _record_source(event: _Event) -> str | None:
+    records = event.get("Records")
+    if not isinstance(records, list) or not records or not isinstance(records[0], Mapping):
+        return None
+    first = records[0]
+    source = first.get("eventSource") or first.get("EventSource")
+    return source if isinstance(source, str) else None
+
+
+def _records_from(source: str) -> Callable[[_Event], bool]:
+    return lambda event: _record_source(event) == source
+
+
+def _is_schedule(event: _Event) -> bool:
+    return event.get("detail-type") == "Scheduled Event" and event.get("source") == "aws.events"
+
+
+def _is_eventbridge(event: _Event) -> bool:
+    return "detail-type" in event and "source" in event and "detail" in event
+
+
+def _is_warm_up(event: _Event) -> bool:
+    return set(event) == {WARM_UP_MARKER}
+
+
+#: Order matters: the first predicate that holds wins. Specific shapes come
+#: before the general ones they resemble (authorizer and Lattice requests look
+#: like HTTP events; Function URLs are v2 events).
+TABLE: tuple[tuple[Kind, Callable[[_Event], bool]], ...] = (
+    (Kind.AUTHORIZER, _is_authorizer),
+    (Kind.VPC_LATTICE, _is_lattice),
+    (Kind.ALB, _is_alb),
+    (Kind.FUNCTION_URL, _is_function_url),
+    (Kind.API_GATEWAY_V2, _is_v2),
+    (Kind.API_GATEWAY_V1, _is_v1),
+    (Kind.SQS, _records_from("aws:sqs")),
+    (Kind.SNS, _records_from("aws:sns")),
+    (Kind.S3, _records_from("aws:s3")),
+    (Kind.DYNAMODB, _records_from("aws:dynamodb")),
+    (Kind.KINESIS, _records_from("aws:kinesis")),
+    (Kind.SCHEDULE, _is_schedule),
+    (Kind.EVENTBRIDGE, _is_eventbridge),
+    (Kind.CLOUDWATCH_LOGS, lambda e: "awslogs" in e),
+    (Kind.FIREHOSE, lambda e: "deliveryStreamArn" in e and "records" in e),
+    (Kind.WARM_UP, _is_warm_up),
+    (Kind.MANAGE, lambda e: "manage" in e),
+    (Kind.INVOKE, lambda e: "invoke" in e),
+)
+
+
+def classify(event: Any) -> Kind:
+    """Return the event's kind, or raise ``UnknownEventError`` naming its top-level keys."""
+    if isinstance(event, Mapping):
+        for kind, matches in TABLE:
+            if matches(event):
+                return kind
+    raise UnknownEventError(
+        f"Cannot tell what kind of event this is ({describe_keys(event)}). "
+        "Expected an API Gateway, ALB or Function URL request, an SQS/SNS/S3/DynamoDB/"
+        "Kinesis batch, an EventBridge event, or a direct invocation such as "
+        '{"manage": [...]} or {"invoke": "name"}.'
+    )

@@ -1,0 +1,129 @@
+"""A local HTTP front door that speaks Lambda events to the real handler.
+
+Each HTTP request becomes an event of the chosen format, built by the same
+factories the tests use; the handler's reply is decoded back into HTTP. One
+request is handled at a time, as one Lambda container does.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
+
+from django_lambda_bridge.testing.context import FakeContext
+from django_lambda_bridge.testing.events import FORMATS, http_event
+from django_lambda_bridge.testing.replies import decode_reply
+
+logger = logging.getLogger("django_lambda_bridge.local")
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+_HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection"}
+
+
+class LambdaHTTPServer(HTTPServer):
+    """Serves HTTP on loopback by invoking ``handler`` with ``fmt`` events."""
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        handler: Handler,
+        fmt: str = "v2",
+        stage: str = "$default",
+        timeout_ms: int = 30_000,
+    ) -> None:
+        if fmt not in FORMATS:
+            raise ValueError(f"Unknown format {fmt!r}; choose one of {', '.join(FORMATS)}.")
+        if fmt == "v1" and stage == "$default":
+            stage = "prod"  # REST APIs have no $default stage
+        self.lambda_handler = handler
+        self.fmt = fmt
+        self.stage = stage
+        self.timeout_ms = timeout_ms
+        super().__init__(address, _RequestHandler)
+
+    def to_event(
+        self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, peer: str
+    ) -> dict[str, Any] | None:
+        """Build the event; None when the URL is outside the stage, as API Gateway 403s it."""
+        kwargs: dict[str, Any] = {"headers": headers, "body": body or None, "source_ip": peer}
+        host = next((v for k, v in headers if k.lower() == "host"), "127.0.0.1")
+        kwargs["headers"] = [(k, v) for k, v in headers if k.lower() != "host"]
+        path = target
+        if self.fmt in ("v1", "v2") and self.stage != "$default":
+            prefix = f"/{self.stage}"
+            if not (path == prefix or path.startswith((prefix + "/", prefix + "?"))):
+                return None
+            path = path[len(prefix) :] or "/"
+            if path.startswith("?"):
+                path = "/" + path
+            kwargs["stage"] = self.stage
+        kwargs["host"] = host
+        if self.fmt == "v1":
+            kwargs["stage_in_url"] = True  # as on the execute-api host
+        if self.fmt.startswith("alb"):
+            kwargs["scheme"] = "http"
+        return http_event(self.fmt, method, path, **kwargs)
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    server: LambdaHTTPServer
+    protocol_version = "HTTP/1.0"
+
+    def _handle(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        headers = [(k, v) for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP]
+        event = self.server.to_event(self.command, self.path, headers, body, self.client_address[0])
+        if event is None:
+            self._write(403, [("Content-Type", "application/json")], b'{"message":"Forbidden"}')
+            return
+        try:
+            reply = self.server.lambda_handler(
+                event, FakeContext(timeout_ms=self.server.timeout_ms)
+            )
+            decoded = decode_reply(reply)
+        except Exception:
+            # What API Gateway does when the function itself fails.
+            logger.exception("The Lambda handler raised")
+            self._write(
+                502, [("Content-Type", "application/json")], b'{"message":"Internal server error"}'
+            )
+            return
+        self._write(decoded.status, decoded.headers, decoded.body)
+
+    def _write(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.send_response(status)
+        has_length = False
+        for name, value in headers:
+            if name.lower() in _HOP_BY_HOP:
+                continue
+            has_length = has_length or name.lower() == "content-length"
+            self.send_header(name, value)
+        if not has_length:
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
+
+    def log_message(self, format: str, *args: Any) -> None:
+        logger.info("%s - %s", self.address_string(), format % args)
+
+
+def serve(
+    handler: Handler,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    fmt: str = "v2",
+    stage: str = "$default",
+) -> None:
+    """Serve until interrupted."""
+    server = LambdaHTTPServer((host, port), handler, fmt=fmt, stage=stage)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()

@@ -1,0 +1,73 @@
+"""``manage.py runlambda``: like runserver, but every request goes through the Lambda handler."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from django_lambda_bridge.testing.events import FORMATS
+
+_ADDRPORT = re.compile(r"^(?:(?P<host>[\w.\-]+|\[[0-9a-fA-F:]+\]):)?(?P<port>\d+)$")
+
+
+class Command(BaseCommand):
+    help = (
+        "Serve the project on localhost through the real Lambda handler: each HTTP request "
+        "becomes an API Gateway, Function URL or ALB event, and the reply is written back."
+    )
+    requires_system_checks: list[str] = []  # noqa: RUF012  (Django declares it per instance)
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "addrport",
+            nargs="?",
+            default="127.0.0.1:8000",
+            help="Address and port, or port only (default 127.0.0.1:8000).",
+        )
+        parser.add_argument(
+            "--format",
+            dest="fmt",
+            choices=FORMATS,
+            default="v2",
+            help="Event format to emulate (default v2, an HTTP API).",
+        )
+        parser.add_argument(
+            "--stage",
+            default=None,
+            help="API Gateway stage in the URL (default: 'prod' for v1, "
+            "'$default' for v2, which has no prefix).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from django_lambda_bridge.handler import make_handler
+        from django_lambda_bridge.local.server import LambdaHTTPServer
+
+        match = _ADDRPORT.match(options["addrport"])
+        if not match:
+            raise CommandError(f"{options['addrport']!r} is not an address:port or a port.")
+        host, port = (match["host"] or "127.0.0.1").strip("[]"), int(match["port"])
+        fmt = options["fmt"]
+        stage = options["stage"] or ("prod" if fmt == "v1" else "$default")
+        if fmt not in ("v1", "v2") and options["stage"]:
+            raise CommandError(f"--stage only applies to v1 and v2 events, not {fmt}.")
+        logging.getLogger("django_lambda_bridge.local").setLevel(logging.INFO)
+        if not logging.getLogger().handlers:
+            logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+        handler = make_handler()
+        server = LambdaHTTPServer((host, port), handler, fmt=fmt, stage=stage)
+        prefix = f"/{stage}" if fmt in ("v1", "v2") and stage != "$default" else ""
+        self.stdout.write(
+            f"Serving {fmt} events through the Lambda handler at http://{host}:{server.server_port}"
+            f"{prefix}/\nQuit with CONTROL-C."
+        )
+        self.stdout.flush()
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()

@@ -1,0 +1,105 @@
+"""The init phase: set Django up once per container and pay its lazy costs early.
+
+Lambda runs module import before the first event, at full CPU and without the
+client waiting (and SnapStart snapshots it). Everything Django would otherwise
+do on the first request is moved here, so the first request costs about what
+the tenth does.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import sys
+from typing import Any
+
+from django_lambda_bridge.errors import ConfigurationError
+
+logger = logging.getLogger("django_lambda_bridge")
+
+#: DRF settings that DRF imports lazily, on first access per request.
+_DRF_SETTINGS = (
+    "DEFAULT_RENDERER_CLASSES",
+    "DEFAULT_PARSER_CLASSES",
+    "DEFAULT_AUTHENTICATION_CLASSES",
+    "DEFAULT_PERMISSION_CLASSES",
+    "DEFAULT_THROTTLE_CLASSES",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS",
+    "DEFAULT_METADATA_CLASS",
+    "DEFAULT_VERSIONING_CLASS",
+    "DEFAULT_PAGINATION_CLASS",
+    "DEFAULT_FILTER_BACKENDS",
+    "DEFAULT_SCHEMA_CLASS",
+    "EXCEPTION_HANDLER",
+    "UNAUTHENTICATED_USER",
+    "UNAUTHENTICATED_TOKEN",
+    "VIEW_NAME_FUNCTION",
+    "VIEW_DESCRIPTION_FUNCTION",
+)
+
+#: Modules Django imports inside request handling rather than at startup.
+_LAZY_MODULES = (
+    "django.http.multipartparser",
+    "django.core.files.uploadhandler",
+    "django.views.debug",
+    "django.views.defaults",
+    "django.utils.log",
+)
+
+
+def setup_django(settings_module: str | None) -> None:
+    """Configure and populate Django; the explicit module wins like in ``wsgi.py``."""
+    if settings_module:
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module)
+    from django.conf import settings
+
+    if not settings.configured and not os.environ.get("DJANGO_SETTINGS_MODULE"):
+        raise ConfigurationError(
+            "No Django settings: pass the module, as in "
+            'make_handler("myproject.settings"), or set DJANGO_SETTINGS_MODULE.'
+        )
+    import django
+
+    django.setup(set_prefix=False)
+
+
+def warm_up() -> None:
+    """Run Django's and DRF's first-use initialisation now, during init."""
+    from django.conf import settings
+    from django.template import engines
+    from django.urls import get_resolver
+    from django.utils import timezone, translation
+
+    for name in _LAZY_MODULES:
+        importlib.import_module(name)
+    # Importing every view module and compiling every route pattern.
+    resolver = get_resolver()
+    _ = resolver.reverse_dict, resolver.namespace_dict, resolver.app_dict
+    for engine in engines.all():
+        _ = engine
+    if settings.USE_I18N:
+        with translation.override(settings.LANGUAGE_CODE):
+            translation.gettext("")
+    if settings.USE_TZ:
+        timezone.get_default_timezone()
+    _warm_drf()
+
+
+def _warm_drf() -> None:
+    if "rest_framework" not in sys.modules:
+        return  # the project doesn't use DRF; importing it would only add cost
+    from rest_framework.settings import api_settings
+
+    for name in _DRF_SETTINGS:
+        try:
+            value: Any = getattr(api_settings, name)
+        except (AttributeError, ImportError):
+            logger.warning("Could not warm up DRF setting %s", name, exc_info=True)
+            continue
+        for cls in value if isinstance(value, (list, tuple)) else [value]:
+            if isinstance(cls, type):
+                try:
+                    cls()  # first instantiation fills per-class caches (renderers, parsers)
+                except Exception:
+                    continue

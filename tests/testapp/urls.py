@@ -1,0 +1,23 @@
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+router = DefaultRouter()
+router.register("widgets", views.WidgetViewSet)
+
+urlpatterns = [
+    path("echo/", views.echo, name="echo"),
+    path("cookies/", views.cookies),
+    path("redirect/", views.redirect),
+    path("binary/", views.binary),
+    path("gzipped/", views.gzipped),
+    path("latin1/", views.latin1),
+    path("big/", views.big),
+    path("stream/", views.stream),
+    path("broken-stream/", views.broken_stream),
+    path("boom/", views.boom),
+    path("vnd/", views.json_problem),
+    path("whoami/", views.whoami),
+    path("api/", include(router.urls)),
+]

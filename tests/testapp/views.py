@@ -1,0 +1,132 @@
+"""Views that exercise each HTTP fix: URLs, cookies, client IP, binary, errors."""
+
+import json
+
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from django_lambda_bridge.http import lambda_info
+from django_lambda_bridge.http.drf import AuthorizerAuthentication
+
+from .models import Widget
+
+
+class WidgetSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Widget
+        fields = ["id", "name", "size"]
+
+
+class WidgetViewSet(viewsets.ModelViewSet):
+    queryset = Widget.objects.all()
+    serializer_class = WidgetSerializer
+
+
+@csrf_exempt
+def echo(request):
+    """Everything Django sees of the request, as JSON."""
+    info = lambda_info(request)
+    return JsonResponse(
+        {
+            "method": request.method,
+            "path": request.path,
+            "path_info": request.path_info,
+            "script_name": request.META.get("SCRIPT_NAME"),
+            "absolute_uri": request.build_absolute_uri(),
+            "reverse": reverse("echo"),
+            "is_secure": request.is_secure(),
+            "remote_addr": request.META.get("REMOTE_ADDR"),
+            "remote_user": request.META.get("REMOTE_USER"),
+            "query": {k: request.GET.getlist(k) for k in request.GET},
+            "body": request.body.decode("latin-1"),
+            "content_type": request.META.get("CONTENT_TYPE"),
+            "headers": {k: v for k, v in request.headers.items()},
+            "cookies": request.COOKIES,
+            "kind": info.kind.value if info else None,
+            "request_id": info.request_id if info else None,
+            "aws_request_id": info.aws_request_id if info else None,
+            "authorizer": (
+                {
+                    "type": info.authorizer.type,
+                    "principal": info.authorizer.principal,
+                    "claims": dict(info.authorizer.claims),
+                    "scopes": list(info.authorizer.scopes),
+                }
+                if info and info.authorizer
+                else None
+            ),
+        }
+    )
+
+
+def cookies(request):
+    response = HttpResponse("two cookies", content_type="text/plain")
+    response.set_cookie("first", "1")
+    response.set_cookie("second", "2")
+    response.headers["X-Custom"] = "a"
+    return response
+
+
+def duplicate_headers(request):
+    """A WSGI app may repeat any header; Django can't, so go below it."""
+    response = HttpResponse("dups", content_type="text/plain")
+    response.headers["Vary"] = "Cookie"
+    return response
+
+
+def redirect(request):
+    return HttpResponseRedirect(reverse("echo"))
+
+
+def binary(request):
+    return HttpResponse(bytes(range(256)), content_type="application/octet-stream")
+
+
+def gzipped(request):
+    return HttpResponse(b"\x1f\x8b\x08\x00fake", content_type="application/json",
+                        headers={"Content-Encoding": "gzip"})
+
+
+def latin1(request):
+    return HttpResponse("caf\xe9".encode("latin-1"), content_type="text/plain; charset=latin-1")
+
+
+def big(request):
+    size = int(request.GET.get("bytes", "0"))
+    return HttpResponse(b"x" * size, content_type="text/plain")
+
+
+def stream(request):
+    def chunks():
+        yield b"one,"
+        yield b"two"
+
+    return StreamingHttpResponse(chunks(), content_type="text/csv")
+
+
+def broken_stream(request):
+    def chunks():
+        yield b"start"
+        raise RuntimeError("stream broke")
+
+    return StreamingHttpResponse(chunks(), content_type="text/plain")
+
+
+def boom(request):
+    raise RuntimeError("boom")
+
+
+def json_problem(request):
+    return HttpResponse(json.dumps({"ok": True}), content_type="application/vnd.api+json")
+
+
+@api_view(["GET"])
+@authentication_classes([AuthorizerAuthentication])
+@permission_classes([IsAuthenticated])
+def whoami(request):
+    return Response({"username": request.user.get_username(), "type": request.auth.type})
