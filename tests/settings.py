@@ -20,6 +20,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_lambda_bridge",
     "tests.testapp",
+    "tests.events.eventsapp",
+    "rest_framework.authtoken",
+    "tests.sampleapp",
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "make_handler"]
+__all__ = ["__version__", "events", "make_handler"]
 
 if TYPE_CHECKING:
+    from django_lambda_bridge import events
     from django_lambda_bridge.handler import LambdaHandler
 
 
@@ -21,3 +22,12 @@ def make_handler(settings_module: str | None = None, **options: Any) -> LambdaHa
     from django_lambda_bridge.handler import make_handler as _make_handler
 
     return _make_handler(settings_module, **options)
+
+
+def __getattr__(name: str) -> Any:
+    """``django_lambda_bridge.events`` on first use: the router's decorators, stdlib-only."""
+    if name == "events":
+        import importlib
+
+        return importlib.import_module("django_lambda_bridge.events")
+    raise AttributeError(f"module 'django_lambda_bridge' has no attribute {name!r}")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
 from django.apps import AppConfig
+from django.core.checks import register
 
 
 class DjangoLambdaBridgeConfig(AppConfig):
@@ -15,3 +18,14 @@ class DjangoLambdaBridgeConfig(AppConfig):
 
         conf.connect_signals()
         checks.register()
+        from django_lambda_bridge import events
+        from django_lambda_bridge.events.checks import check_routes
+
+        events.autodiscover()  # lambda_events.py modules, the way the admin finds admin.py
+        register(check_routes)
+        if os.environ.get("DJANGO_LAMBDA_EVENTS"):
+            # `manage.py test` has no plugin: the switch is read here, before test
+            # modules are imported. Test-only; nothing is imported without it.
+            from django_lambda_bridge.testing.client import route_clients_from_env
+
+            route_clients_from_env()

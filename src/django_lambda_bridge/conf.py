@@ -31,6 +31,16 @@ DEFAULT_USERNAME_CLAIMS: tuple[str, ...] = (
     "sub",
 )
 
+#: Management commands that ``{"manage": [...]}`` invocations may run; see docs/operations.md.
+DEFAULT_MANAGE_COMMANDS: tuple[str, ...] = (
+    "migrate",
+    "showmigrations",
+    "check",
+    "collectstatic",
+    "createcachetable",
+    "clearsessions",
+)
+
 
 @dataclass(frozen=True)
 class BridgeSettings:
@@ -41,6 +51,9 @@ class BridgeSettings:
     BASE_PATH: str = ""
     #: Move the API Gateway stage prefix (``/prod``) into ``SCRIPT_NAME``.
     STAGE_IN_SCRIPT_NAME: bool = True
+    #: The scheme Django sees for API Gateway and Function URL requests, which are
+    #: HTTPS-only on AWS. ``"http"`` is for local emulation (``runlambda``) only.
+    SCHEME: str = "https"
     #: Media type prefixes sent as text; see ``DEFAULT_TEXT_CONTENT_TYPES``.
     TEXT_CONTENT_TYPES: tuple[str, ...] = DEFAULT_TEXT_CONTENT_TYPES
     #: Re-raise unhandled exceptions as Lambda errors instead of replying 500.
@@ -53,6 +66,20 @@ class BridgeSettings:
     CREATE_USERS: bool = False
     #: Warm up URLconf, DRF, templates and translations during the init phase.
     WARM_UP: bool = True
+    #: Management commands a direct ``{"manage": [...]}`` invocation may run, by name.
+    MANAGE_COMMANDS: tuple[str, ...] = DEFAULT_MANAGE_COMMANDS
+
+    #: Stop taking batch records once the invocation has less than this many ms left;
+    #: the rest are reported failed so they are retried (the first record always runs).
+    DEADLINE_MARGIN_MS: int = 10_000
+    #: Run each event handler call in ``transaction.atomic`` unless its route says otherwise.
+    ATOMIC_RECORDS: bool = False
+    #: Shared secret for the signed event proxy view (``django_lambda_bridge.urls``); empty: off.
+    PROXY_SECRET: str = ""
+    #: How old (or how far in the future) a signed proxy request's timestamp may be, in seconds.
+    PROXY_MAX_AGE_SECONDS: int = 300
+    #: Path of the event proxy view, under wherever ``django_lambda_bridge.urls`` is included.
+    PROXY_PATH: str = "lambda-proxy-non-api-events"
 
     @classmethod
     def load(cls, overrides: Mapping[str, Any] | None = None) -> BridgeSettings:
@@ -82,6 +109,12 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
             raise ConfigurationError(f"LAMBDA_BRIDGE['BASE_PATH'] must be a str, got {value!r}.")
         value = value.strip("/")
         return f"/{value}" if value else ""
+    if key == "SCHEME":
+        if value not in ("https", "http"):
+            raise ConfigurationError(
+                f"LAMBDA_BRIDGE['SCHEME'] must be 'https' or 'http', got {value!r}."
+            )
+        return value
     if key == "RESPONSE_SIZE_LIMIT":
         if value is not None and (not isinstance(value, int) or value <= 0):
             raise ConfigurationError(
@@ -89,6 +122,16 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
                 f"got {value!r}."
             )
         return value
+    if key in ("DEADLINE_MARGIN_MS", "PROXY_MAX_AGE_SECONDS"):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ConfigurationError(
+                f"LAMBDA_BRIDGE[{key!r}] must be an int of 0 or more, got {value!r}."
+            )
+        return value
+    if key in ("PROXY_SECRET", "PROXY_PATH"):
+        if not isinstance(value, str):
+            raise ConfigurationError(f"LAMBDA_BRIDGE[{key!r}] must be a str, got {type(value)}.")
+        return value.strip("/") if key == "PROXY_PATH" else value
     if isinstance(default, tuple):
         if isinstance(value, str) or not all(isinstance(v, str) for v in value):
             raise ConfigurationError(

@@ -30,6 +30,35 @@ class UnroutableEventError(EventError):
     """A known non-HTTP event arrived but nothing is set up to handle it."""
 
 
+class CommandRefusedError(EventError):
+    """A ``{"manage": ...}`` request was malformed, not allowed or unknown; nothing ran."""
+
+
+class NoRouteError(UnroutableEventError):
+    """No ``@events.*`` route matches an event or record; the message lists the candidates."""
+
+
+class AmbiguousRouteError(UnroutableEventError):
+    """Several routes match one event, so none is run; see ``manage.py lambda_routes``."""
+
+
+class RouteConflictError(ConfigurationError):
+    """Routes registered in ``lambda_events.py`` modules overlap; reported at startup."""
+
+
+class BatchFailedError(EventError):
+    """Every record of a batch failed, so the whole batch is raised back to be retried."""
+
+
+class RecordSkippedError(EventError):
+    """A batch record was not run (deadline near, or an earlier record of its group or
+    shard failed) and is reported failed so Lambda delivers it again."""
+
+
+class SignatureError(BridgeError):
+    """A request to the event proxy view is unsigned, stale, replayed or badly signed."""
+
+
 class ResponseTooLargeError(BridgeError):
     """A reply exceeds what the event source accepts."""
 

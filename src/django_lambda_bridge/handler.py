@@ -7,8 +7,9 @@ from typing import Any
 
 from django_lambda_bridge import conf as conf_module
 from django_lambda_bridge.conf import BridgeSettings
-from django_lambda_bridge.errors import EventError, UnroutableEventError, describe_keys
+from django_lambda_bridge.errors import EventError, describe_keys
 from django_lambda_bridge.kinds import Kind, classify
+from django_lambda_bridge.ops import warmup as ops_warmup
 from django_lambda_bridge.startup import setup_django, warm_up
 
 logger = logging.getLogger("django_lambda_bridge")
@@ -25,8 +26,13 @@ class LambdaHandler:
         self.conf = conf
         self.wsgi_app = WSGIHandler()  # loads the middleware chain now, not per request
         self.http = HttpBridge(self.wsgi_app, conf)
+        from django_lambda_bridge import events
+
+        events.autodiscover()  # also when our app is not in INSTALLED_APPS
+        events.router.check()  # overlapping routes fail the init phase, not some later event
 
     def __call__(self, event: Any, context: Any) -> Any:
+        ops_warmup.container.note_invocation()  # every kind counts, for warm-up's cold_start
         try:
             kind = classify(event)
         except EventError:
@@ -38,12 +44,19 @@ class LambdaHandler:
 
     def dispatch(self, event: dict[str, Any], context: Any, kind: Kind) -> Any:
         """Non-HTTP events; raising makes Lambda retry or dead-letter them, never drop."""
-        error = UnroutableEventError(
-            f"Received a {kind.value} event ({describe_keys(event)}), but this handler only "
-            "serves HTTP events so far: nothing is registered to handle it."
-        )
-        logger.error("%s", error)
-        raise error
+        if kind is Kind.WARM_UP:
+            return ops_warmup.warm_up_reply()
+        if kind is Kind.MANAGE:
+            from django_lambda_bridge.ops.manage import run_manage_event
+
+            return run_manage_event(event, self.conf.MANAGE_COMMANDS)
+        from django_lambda_bridge.events.dispatch import dispatch_event
+
+        try:
+            return dispatch_event(event, context, kind, self.conf)
+        except EventError as error:
+            logger.error("Could not handle a %s event: %s", kind.value, error)
+            raise
 
 
 def make_handler(settings_module: str | None = None, **options: Any) -> LambdaHandler:

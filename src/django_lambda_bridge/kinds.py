@@ -43,7 +43,8 @@ class Kind(StrEnum):
 
 _HTTP_KINDS = frozenset({Kind.API_GATEWAY_V1, Kind.API_GATEWAY_V2, Kind.FUNCTION_URL, Kind.ALB})
 
-#: The Input a warm-up schedule rule sends; see docs/http.md.
+#: The only key of a warm-up rule's constant Input, ``{"warmup": true}``; see
+#: docs/operations.md. A real ``Scheduled Event`` never has this shape.
 WARM_UP_MARKER = "warmup"
 
 _Event = Mapping[str, Any]
@@ -97,8 +98,16 @@ def _records_from(source: str) -> Callable[[_Event], bool]:
     return lambda event: _record_source(event) == source
 
 
+#: ``aws.events``: a rule's ``Scheduled Event``. ``aws.scheduler``: an EventBridge
+#: Scheduler schedule whose target Input has the same shape (docs/events.md),
+#: since Scheduler itself sends only the Input it is given.
+_SCHEDULE_SOURCES = ("aws.events", "aws.scheduler")
+
+
 def _is_schedule(event: _Event) -> bool:
-    return event.get("detail-type") == "Scheduled Event" and event.get("source") == "aws.events"
+    return event.get("detail-type") == "Scheduled Event" and event.get("source") in (
+        _SCHEDULE_SOURCES
+    )
 
 
 def _is_eventbridge(event: _Event) -> bool:
@@ -109,9 +118,18 @@ def _is_warm_up(event: _Event) -> bool:
     return set(event) == {WARM_UP_MARKER}
 
 
+def _is_manage(event: _Event) -> bool:
+    # Belt and braces: HTTP shapes are matched earlier, but anything carrying a
+    # requestContext came through an HTTP front door and must never run commands.
+    return "manage" in event and "requestContext" not in event
+
+
 #: Order matters: the first predicate that holds wins. Specific shapes come
 #: before the general ones they resemble (authorizer and Lattice requests look
-#: like HTTP events; Function URLs are v2 events).
+#: like HTTP events; Function URLs are v2 events). Envelopes are classified by
+#: their outside: SNS, S3 or EventBridge messages delivered through SQS are SQS
+#: batches (the event router opens them), and S3 events sent through EventBridge
+#: are EventBridge events.
 TABLE: tuple[tuple[Kind, Callable[[_Event], bool]], ...] = (
     (Kind.AUTHORIZER, _is_authorizer),
     (Kind.VPC_LATTICE, _is_lattice),
@@ -129,7 +147,7 @@ TABLE: tuple[tuple[Kind, Callable[[_Event], bool]], ...] = (
     (Kind.CLOUDWATCH_LOGS, lambda e: "awslogs" in e),
     (Kind.FIREHOSE, lambda e: "deliveryStreamArn" in e and "records" in e),
     (Kind.WARM_UP, _is_warm_up),
-    (Kind.MANAGE, lambda e: "manage" in e),
+    (Kind.MANAGE, _is_manage),
     (Kind.INVOKE, lambda e: "invoke" in e),
 )
 
@@ -140,6 +158,13 @@ def classify(event: Any) -> Kind:
         for kind, matches in TABLE:
             if matches(event):
                 return kind
+    source = _record_source(event) if isinstance(event, Mapping) else None
+    if source is not None:
+        raise UnknownEventError(
+            f"Cannot handle a batch of {source!r} records ({describe_keys(event)}): this "
+            "event source is not supported. Supported record sources are aws:sqs, aws:sns, "
+            "aws:s3, aws:dynamodb and aws:kinesis."
+        )
     raise UnknownEventError(
         f"Cannot tell what kind of event this is ({describe_keys(event)}). "
         "Expected an API Gateway, ALB or Function URL request, an SQS/SNS/S3/DynamoDB/"

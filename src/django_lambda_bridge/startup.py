@@ -12,6 +12,7 @@ import importlib
 import logging
 import os
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 from django_lambda_bridge.errors import ConfigurationError
@@ -47,6 +48,10 @@ _LAZY_MODULES = (
     "django.utils.log",
 )
 
+#: Modules whose module-level ``_lazy_re_compile`` regexes every request uses
+#: (host validation, response charset).
+_LAZY_REGEX_MODULES = ("django.http.request", "django.http.response")
+
 
 def setup_django(settings_module: str | None) -> None:
     """Configure and populate Django; the explicit module wins like in ``wsgi.py``."""
@@ -76,6 +81,7 @@ def warm_up() -> None:
     # Importing every view module and compiling every route pattern.
     resolver = get_resolver()
     _ = resolver.reverse_dict, resolver.namespace_dict, resolver.app_dict
+    _ = resolver.pattern.regex  # the root "^/" only compiles on the first resolve()
     for engine in engines.all():
         _ = engine
     if settings.USE_I18N:
@@ -83,7 +89,61 @@ def warm_up() -> None:
             translation.gettext("")
     if settings.USE_TZ:
         timezone.get_default_timezone()
+    for name in _LAZY_REGEX_MODULES:
+        _compile_lazy_regexes(vars(importlib.import_module(name)))
+    _warm_orm()
+    _warm_sessions()
     _warm_drf()
+
+
+def _compile_lazy_regexes(namespace: Mapping[str, Any]) -> None:
+    """Compile the regexes Django defers with ``_lazy_re_compile`` until first match."""
+    from django.utils.functional import SimpleLazyObject, empty
+
+    for value in list(namespace.values()):
+        # isinstance() looks at type() first, so it does not evaluate the lazy object.
+        if not isinstance(value, SimpleLazyObject) or vars(value).get("_wrapped") is not empty:
+            continue
+        setup = vars(value).get("_setupfunc")
+        if "_lazy_re_compile" in getattr(setup, "__qualname__", ""):
+            _ = value.pattern
+
+
+def _warm_orm() -> None:
+    """Fill the model metadata caches and load each database's SQL compiler.
+
+    The first query otherwise builds the relation tree of every model and
+    imports the compiler; none of this opens a database connection.
+    """
+    from django.apps import apps
+    from django.db import connections
+
+    for model in apps.get_models():
+        opts = model._meta
+        opts.get_fields()
+        _ = opts.concrete_fields, opts.many_to_many, opts.related_objects, opts.default_manager
+        if opts.pk is not None:
+            opts.get_field(opts.pk.name)  # fills the name -> field map
+    for alias in connections:
+        try:
+            connection = connections[alias]
+            compiler = importlib.import_module(connection.ops.compiler_module)
+        except Exception:  # a broken alias should fail where it is used, not at init
+            logger.warning("Could not warm up database %r", alias, exc_info=True)
+            continue
+        _compile_lazy_regexes(vars(compiler.SQLCompiler))
+        _compile_lazy_regexes(vars(sys.modules[type(connection).__module__]))
+
+
+def _warm_sessions() -> None:
+    """Load the session serializer, which every ``SessionStore()`` imports by name."""
+    from django.apps import apps
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    serializer = getattr(settings, "SESSION_SERIALIZER", None)
+    if apps.is_installed("django.contrib.sessions") and isinstance(serializer, str):
+        import_string(serializer)
 
 
 def _warm_drf() -> None:

@@ -5,6 +5,7 @@ from . import views
 
 router = DefaultRouter()
 router.register("widgets", views.WidgetViewSet)
+router.register("pg/widgets", views.PostgresWidgetViewSet, basename="pg-widget")
 
 urlpatterns = [
     path("echo/", views.echo, name="echo"),
@@ -20,4 +21,9 @@ urlpatterns = [
     path("vnd/", views.json_problem),
     path("whoami/", views.whoami),
     path("api/", include(router.urls)),
+    path("upload/", views.upload),
+    path("named/<str:name>/", views.named),
+    path("escaped/", views.escaped),
+    path("typed/", views.typed),
+    path("sample/", include("tests.sampleapp.urls")),
 ]

@@ -27,6 +27,18 @@ class WidgetViewSet(viewsets.ModelViewSet):
     serializer_class = WidgetSerializer
 
 
+class PostgresWidgetSerializer(WidgetSerializer):
+    def create(self, validated_data):
+        return Widget.objects.using("postgres").create(**validated_data)
+
+
+class PostgresWidgetViewSet(WidgetViewSet):
+    """The same API on the ``postgres`` alias (updates follow the instance's own DB)."""
+
+    queryset = Widget.objects.using("postgres").all()
+    serializer_class = PostgresWidgetSerializer
+
+
 @csrf_exempt
 def echo(request):
     """Everything Django sees of the request, as JSON."""
@@ -88,8 +100,11 @@ def binary(request):
 
 
 def gzipped(request):
-    return HttpResponse(b"\x1f\x8b\x08\x00fake", content_type="application/json",
-                        headers={"Content-Encoding": "gzip"})
+    return HttpResponse(
+        b"\x1f\x8b\x08\x00fake",
+        content_type="application/json",
+        headers={"Content-Encoding": "gzip"},
+    )
 
 
 def latin1(request):
@@ -130,3 +145,30 @@ def json_problem(request):
 @permission_classes([IsAuthenticated])
 def whoami(request):
     return Response({"username": request.user.get_username(), "type": request.auth.type})
+
+
+# --- HTTP engineer: views for tests/test_http_*.py -----------------------------------
+
+
+@csrf_exempt
+def upload(request):
+    """The request body back, byte for byte, as the content type the client asked for."""
+    content_type = request.GET.get("type", "application/octet-stream")
+    return HttpResponse(request.body, content_type=content_type)
+
+
+def named(request, name):
+    return JsonResponse({"name": name, "path": request.path})
+
+
+def escaped(request):
+    """Text that JSON escapes six-fold: small as a body, big as a Lambda reply."""
+    return HttpResponse("\x01" * int(request.GET.get("chars", "0")), content_type="text/plain")
+
+
+def typed(request):
+    """A UTF-8 body under any Content-Type (and optional Content-Encoding) from the query."""
+    response = HttpResponse("héllo <b>", content_type=request.GET["type"])
+    if "encoding" in request.GET:
+        response.headers["Content-Encoding"] = request.GET["encoding"]
+    return response

@@ -55,6 +55,15 @@ def _scopes(value: Any) -> tuple[str, ...]:
     return ()
 
 
+def _jwt_scopes(scopes: Any, claims: Mapping[str, Any]) -> tuple[str, ...]:
+    """The authorizer's scope list, else the token's own ``scope`` claim.
+
+    API Gateway fills ``scopes`` only when the route requires scopes; the
+    space-separated OAuth ``scope`` claim is the same information.
+    """
+    return _scopes(scopes) or _scopes(claims.get("scope"))
+
+
 def _pick(claims: Mapping[str, Any], names: tuple[str, ...]) -> str | None:
     for name in names:
         value = claims.get(name)
@@ -77,7 +86,10 @@ def read_authorizer(
         claims = _mapping(auth.get("claims"))
         if claims:
             return Authorizer(
-                "cognito", _pick(claims, username_claims), dict(claims), _scopes(auth.get("scopes"))
+                "cognito",
+                _pick(claims, username_claims),
+                dict(claims),
+                _jwt_scopes(auth.get("scopes"), claims),
             )
         context = {
             k: v for k, v in auth.items() if k not in ("claims", "scopes", "integrationLatency")
@@ -97,7 +109,7 @@ def read_authorizer(
                 "jwt",
                 _pick(jwt_claims, username_claims),
                 dict(jwt_claims),
-                _scopes(jwt.get("scopes")),
+                _jwt_scopes(jwt.get("scopes"), jwt_claims),
             )
         lambda_context = _mapping(auth.get("lambda"))
         if lambda_context is not None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from django_lambda_bridge.conf import BridgeSettings
 from django_lambda_bridge.errors import MalformedEventError, ResponseTooLargeError
 from django_lambda_bridge.http.environ import build_environ
+from django_lambda_bridge.http.info import lambda_info
 from django_lambda_bridge.http.response import (
     ResponseCollector,
     build_reply,
@@ -22,9 +24,42 @@ logger = logging.getLogger("django_lambda_bridge.http")
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
+#: Where the exception Django turned into its own 500 response is kept, in the environ.
+EXC_INFO_KEY = "django_lambda_bridge.exc_info"
+
+
 def _request_id(context: Any) -> str:
     value = getattr(context, "aws_request_id", None)
     return value if isinstance(value, str) else "-"
+
+
+def record_request_exception(sender: Any, request: Any = None, **kwargs: Any) -> None:
+    """Log an exception Django caught in a view, with the Lambda and API Gateway ids.
+
+    Django answers it with its own 500 response (handler500) and logs it
+    without any id to find the invocation by; this adds one log line that has
+    them. The exception is kept in the environ for ``RAISE_EXCEPTIONS``.
+    """
+    info = lambda_info(request)
+    if info is None:
+        return  # not a Lambda request (the Django test client, runserver)
+    logger.error(
+        "Unhandled exception in a view for %s %s (request %s, API request %s)",
+        request.method,
+        request.path,
+        info.aws_request_id or "-",
+        info.request_id or "-",
+        exc_info=True,
+    )
+    request.META[EXC_INFO_KEY] = sys.exc_info()
+
+
+def connect_signals() -> None:
+    from django.core.signals import got_request_exception
+
+    got_request_exception.connect(
+        record_request_exception, dispatch_uid="django_lambda_bridge.http.exceptions"
+    )
 
 
 class HttpBridge:
@@ -33,6 +68,7 @@ class HttpBridge:
     def __init__(self, app: WSGIApp, conf: BridgeSettings) -> None:
         self.app = app
         self.conf = conf
+        connect_signals()
 
     def __call__(self, event: dict[str, Any], context: Any, kind: Kind) -> dict[str, Any]:
         multi = kind is Kind.ALB and "multiValueHeaders" in event
@@ -45,9 +81,24 @@ class HttpBridge:
             return problem_reply(
                 kind, 400, f"Malformed {kind.value} event: {exc}", alb_multi_value=multi
             )
+        except Exception:
+            # A shape our checks let through but apig-wsgi chokes on: still the
+            # client's event at fault, and still no Lambda error.
+            logger.exception(
+                "Could not translate a %s event (request %s)", kind.value, _request_id(context)
+            )
+            return problem_reply(
+                kind,
+                400,
+                f"Malformed {kind.value} event: it could not be translated to a request.",
+                alb_multi_value=multi,
+            )
         collector = ResponseCollector()
         try:
             collector.consume(self.app(environ, collector.start_response))
+            caught = environ.pop(EXC_INFO_KEY, None)
+            if caught is not None and self.conf.RAISE_EXCEPTIONS:
+                raise caught[1].with_traceback(caught[2])
             body = collector.body.getvalue()
             if environ["REQUEST_METHOD"] == "HEAD":
                 body = b""  # as any HTTP server would; Content-Length stays

@@ -11,7 +11,9 @@ import binascii
 from base64 import b64decode
 from collections.abc import Mapping
 from io import BytesIO
+from itertools import chain
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from apig_wsgi import get_environ_v1, get_environ_v2
 
@@ -22,6 +24,8 @@ from django_lambda_bridge.http.info import ENVIRON_KEY, LambdaInfo
 from django_lambda_bridge.kinds import Kind
 
 _V1_KINDS = (Kind.API_GATEWAY_V1, Kind.ALB)
+_is_str = str.__instancecheck__
+_is_list = list.__instancecheck__
 
 
 def build_environ(
@@ -32,18 +36,24 @@ def build_environ(
     rc = _request_context(event, kind)
     if kind in _V1_KINDS:
         _check_v1(event)
-        # apig-wsgi decodes base64 leniently; hand it no body and use our strict decode.
-        stripped = {**event, "body": None, "isBase64Encoded": False}
-        environ = get_environ_v1(stripped, context, encode_query_params=kind is Kind.API_GATEWAY_V1)
+        environ = get_environ_v1(
+            _normalised_v1(event), context, encode_query_params=kind is Kind.API_GATEWAY_V1
+        )
+        _join_v1_cookies(environ, event)
+        raw_path = event["path"]
     else:
-        environ = get_environ_v2(_normalised_v2(event, rc), context)
+        normalised = _normalised_v2(event, rc)
+        environ = get_environ_v2(normalised, context)
+        raw_path = normalised["rawPath"]
     environ["wsgi.input"] = BytesIO(body)
     environ["CONTENT_LENGTH"] = str(len(body))
+    set_wsgi_strings(environ, raw_path)
+    set_server_name(environ, rc)
     if kind is Kind.ALB:
         set_alb_origin(environ, event)
     else:
         set_client_ip(environ, rc, kind)
-        set_https(environ)
+        set_scheme(environ, conf.SCHEME)
     set_script_name(environ, event, rc, kind, conf)
     authorizer = read_authorizer(kind, rc, conf.USERNAME_CLAIMS)
     if authorizer is not None and authorizer.principal:
@@ -92,6 +102,14 @@ def _check_str_map(event: Mapping[str, Any], key: str, multi: bool) -> None:
         return
     if not isinstance(value, Mapping):
         raise MalformedEventError(f"'{key}' must be an object or null, got {type(value).__name__}.")
+    # Fast path at C speed (no per-header generator): this runs on every request.
+    values = value.values()
+    if all(map(_is_str, value)) and (
+        all(map(_is_list, values)) and all(map(_is_str, chain.from_iterable(values)))
+        if multi
+        else all(map(_is_str, values))
+    ):
+        return
     for name, item in value.items():
         items = item if multi and isinstance(item, list) else [item]
         if not isinstance(name, str) or (multi and not isinstance(item, list)):
@@ -105,10 +123,45 @@ def _check_v1(event: Mapping[str, Any]) -> None:
         value = event.get(key)
         if not isinstance(value, str) or not value:
             raise MalformedEventError(f"'{key}' must be a non-empty string, got {value!r}.")
+    if not event["path"].startswith("/"):
+        raise MalformedEventError(f"'path' must start with '/', got {event['path']!r}.")
     _check_str_map(event, "headers", multi=False)
     _check_str_map(event, "multiValueHeaders", multi=True)
     _check_str_map(event, "queryStringParameters", multi=False)
     _check_str_map(event, "multiValueQueryStringParameters", multi=True)
+
+
+def _normalised_v1(event: Mapping[str, Any]) -> dict[str, Any]:
+    """Prepare a checked v1/ALB event for apig-wsgi.
+
+    apig-wsgi decodes base64 leniently, so it gets no body (ours is strict). It
+    also prefers ``multiValueHeaders`` whenever the key exists, even as null
+    (console test events), which would silently drop every header; a null
+    multi-value map is removed so the single-value one is used.
+    """
+    normalised = {**event, "body": None, "isBase64Encoded": False}
+    for key in ("multiValueHeaders", "multiValueQueryStringParameters"):
+        if key in normalised and normalised[key] is None:
+            del normalised[key]
+    multi = normalised.get("multiValueHeaders")
+    if multi and not all(multi.values()):
+        # A name with no values is no header; apig-wsgi would IndexError on it.
+        normalised["multiValueHeaders"] = {k: v for k, v in multi.items() if v}
+    return normalised
+
+
+def _join_v1_cookies(environ: dict[str, Any], event: Mapping[str, Any]) -> None:
+    """Several Cookie headers (HTTP/2 clients send one per cookie) join with ``;``.
+
+    apig-wsgi joins repeated headers with commas, which Django's cookie parser
+    reads as part of the first cookie's value.
+    """
+    multi = event.get("multiValueHeaders")
+    if not isinstance(multi, Mapping):
+        return
+    values = [v for name, vs in multi.items() if name.lower() == "cookie" for v in vs]
+    if len(values) > 1:
+        environ["HTTP_COOKIE"] = "; ".join(values)
 
 
 def _normalised_v2(event: dict[str, Any], rc: Mapping[str, Any]) -> dict[str, Any]:
@@ -151,6 +204,49 @@ def _normalised_v2(event: dict[str, Any], rc: Mapping[str, Any]) -> dict[str, An
     }
 
 
+def _latin1(value: str) -> str:
+    """A WSGI "native string": the UTF-8 bytes of ``value``, decoded as latin-1.
+
+    Django re-encodes environ strings as latin-1 (PEP 3333); a character outside
+    latin-1 would raise UnicodeEncodeError deep in the request and become a 500.
+    """
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        return value.encode("utf-8").decode("latin-1")
+    return value
+
+
+def set_wsgi_strings(environ: dict[str, Any], raw_path: str) -> None:
+    """Make the path, query string and headers valid WSGI strings.
+
+    Events carry text, not bytes. The path is decoded from percent-escapes to
+    bytes (any raw non-ASCII character as UTF-8) and then to latin-1, as a WSGI
+    server would; the other values only change if they hold non-latin-1 text.
+    """
+    environ["PATH_INFO"] = unquote_to_bytes(raw_path).decode("latin-1")
+    for key, value in environ.items():
+        if (
+            isinstance(value, str)
+            and not value.isascii()
+            and (key.startswith("HTTP_") or key in ("QUERY_STRING", "CONTENT_TYPE", "SERVER_NAME"))
+        ):
+            environ[key] = _latin1(value)
+
+
+def set_server_name(environ: dict[str, Any], rc: Mapping[str, Any]) -> None:
+    """Without a Host header, name the host API Gateway answered on.
+
+    Hand-made and console test events often have no Host header; Django would
+    then reject every request with DisallowedHost (a 400).
+    """
+    if environ.get("HTTP_HOST") or environ.get("SERVER_NAME"):
+        return
+    domain = rc.get("domainName")
+    if isinstance(domain, str) and domain:
+        environ["SERVER_NAME"] = _latin1(domain)
+
+
 def _clean_ip(value: Any) -> str:
     if not isinstance(value, str):
         return ""
@@ -169,11 +265,20 @@ def set_client_ip(environ: dict[str, Any], rc: Mapping[str, Any], kind: Kind) ->
     environ["REMOTE_ADDR"] = _clean_ip(source)
 
 
-def set_https(environ: dict[str, Any]) -> None:
-    """API Gateway and Function URLs only accept HTTPS; say so whatever headers claim."""
-    environ["wsgi.url_scheme"] = "https"
-    environ["SERVER_PORT"] = "443"
-    environ["HTTPS"] = "on"
+def set_scheme(environ: dict[str, Any], scheme: str) -> None:
+    """API Gateway and Function URLs only accept HTTPS; say so whatever headers claim.
+
+    ``scheme`` is ``"https"`` except under local emulation over plain HTTP.
+    """
+    environ["wsgi.url_scheme"] = scheme
+    if scheme == "https":
+        environ["SERVER_PORT"] = "443"
+        environ["HTTPS"] = "on"
+    else:
+        host = environ.get("HTTP_HOST", "")
+        port = host.rsplit(":", 1)[-1] if ":" in host else ""
+        environ["SERVER_PORT"] = port if port.isdigit() else "80"
+        environ.pop("HTTPS", None)
 
 
 def _last(environ: Mapping[str, Any], key: str) -> str:

@@ -184,15 +184,25 @@ def _status_line(status: int) -> str:
         return str(status)
 
 
+#: Bytes one body character can take in the JSON Lambda sends: a non-BMP
+#: character becomes two ``\uXXXX`` escapes. base64 text is never escaped.
+_WORST_CASE_CHAR_BYTES = 12
+#: Room left for the status, headers and JSON punctuation in the cheap estimate.
+_ENVELOPE_ALLOWANCE = 64 * 1024
+
+
 def check_size(kind: Kind, reply: dict[str, Any], limit: int | None = None) -> None:
     """Raise ``ResponseTooLargeError`` if the serialised reply is over the limit.
 
-    The exact JSON size is only computed when a cheap estimate comes near the
-    limit, so ordinary replies pay nothing for the check.
+    The exact JSON size is only computed when a worst-case estimate could
+    reach the limit, so ordinary replies pay nothing for the check. Text is
+    estimated pessimistically because JSON escapes control and non-ASCII
+    characters: 1 MB of such text is several MB on the wire.
     """
     limit = limit or SIZE_LIMITS[kind]
     body = reply.get("body") or ""
-    if len(body) < limit // 2:
+    per_char = 1 if reply.get("isBase64Encoded") else _WORST_CASE_CHAR_BYTES
+    if len(body) * per_char + _ENVELOPE_ALLOWANCE < limit:
         return
     size = len(json.dumps(reply).encode("utf-8"))
     if size > limit:

@@ -7,6 +7,7 @@ request is handled at a time, as one Lambda container does.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -47,10 +48,18 @@ class LambdaHTTPServer(HTTPServer):
     def to_event(
         self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, peer: str
     ) -> dict[str, Any] | None:
-        """Build the event; None when the URL is outside the stage, as API Gateway 403s it."""
-        kwargs: dict[str, Any] = {"headers": headers, "body": body or None, "source_ip": peer}
+        """Build the event; None when the URL is outside the stage, as API Gateway 403s it.
+
+        The event says it came through AWS's own host (execute-api, lambda-url),
+        because the event's kind and the stage handling depend on it; only the
+        ``Host`` header is the local one, so Django's links point back here.
+        """
         host = next((v for k, v in headers if k.lower() == "host"), "127.0.0.1")
-        kwargs["headers"] = [(k, v) for k, v in headers if k.lower() != "host"]
+        kwargs: dict[str, Any] = {
+            "headers": [(k, v) for k, v in headers if k.lower() != "host"],
+            "body": body or None,
+            "source_ip": peer,
+        }
         path = target
         if self.fmt in ("v1", "v2") and self.stage != "$default":
             prefix = f"/{self.stage}"
@@ -60,21 +69,65 @@ class LambdaHTTPServer(HTTPServer):
             if path.startswith("?"):
                 path = "/" + path
             kwargs["stage"] = self.stage
-        kwargs["host"] = host
-        if self.fmt == "v1":
-            kwargs["stage_in_url"] = True  # as on the execute-api host
         if self.fmt.startswith("alb"):
             kwargs["scheme"] = "http"
-        return http_event(self.fmt, method, path, **kwargs)
+            kwargs["host"] = host
+        event = http_event(self.fmt, method, path, **kwargs)
+        if self.fmt in ("v2", "function-url"):
+            # HTTP APIs pass the query string exactly as the client sent it.
+            event["rawQueryString"] = target.partition("?")[2]
+        _set_host_header(event, host)
+        return event
+
+
+def _set_host_header(event: dict[str, Any], host: str) -> None:
+    for key in ("headers", "multiValueHeaders"):
+        values = event.get(key)
+        if not isinstance(values, dict):
+            continue
+        for name in [n for n in values if n.lower() == "host"]:
+            values[name] = [host] if key == "multiValueHeaders" else host
+
+
+class _BadRequest(Exception):
+    """The HTTP request itself is unreadable; API Gateway would answer 400."""
 
 
 class _RequestHandler(BaseHTTPRequestHandler):
     server: LambdaHTTPServer
     protocol_version = "HTTP/1.0"
 
+    def _read_body(self) -> bytes:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            return self._read_chunked()
+        raw = (self.headers.get("Content-Length") or "0").strip()
+        if not raw.isdigit():
+            raise _BadRequest(f"Invalid Content-Length header: {raw!r}.")
+        length = int(raw)
+        return self.rfile.read(length) if length else b""
+
+    def _read_chunked(self) -> bytes:
+        body = bytearray()
+        while True:
+            line = self.rfile.readline(65537).split(b";", 1)[0].strip()
+            try:
+                size = int(line, 16)
+            except ValueError:
+                raise _BadRequest(f"Invalid chunk size line: {line!r}.") from None
+            if size == 0:
+                while self.rfile.readline(65537).strip():
+                    pass  # trailers: API Gateway ignores them too
+                return bytes(body)
+            body += self.rfile.read(size)
+            self.rfile.readline(3)  # the CRLF closing each chunk
+
     def _handle(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
+        try:
+            body = self._read_body()
+        except _BadRequest as exc:
+            message = json.dumps({"message": str(exc)}).encode()
+            self._write(400, [("Content-Type", "application/json")], message)
+            return
         headers = [(k, v) for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP]
         event = self.server.to_event(self.command, self.path, headers, body, self.client_address[0])
         if event is None:

@@ -106,9 +106,11 @@ def apigw_rest_event(
 ) -> dict[str, Any]:
     """A REST API (payload 1.0) proxy event.
 
-    On the execute-api host the client's URL is ``/{stage}{path}``; on a custom
-    domain (``host=...``) it is ``{base_path}{path}``. ``stage_in_url`` forces
-    either (the local emulator serves stage URLs on 127.0.0.1).
+    On the execute-api host the client's URL is ``/{stage}{path}`` and API
+    Gateway strips the stage from ``path`` (``requestContext.path`` keeps it). On
+    a custom domain (``host=...``) the URL is ``{base_path}{path}`` and both keep
+    the base path. ``stage_in_url`` forces either (the local emulator serves
+    stage URLs on 127.0.0.1).
     """
     path, raw_query = _split_path(path)
     pairs = _query_pairs(query) or parse_qsl(raw_query, keep_blank_values=True)
@@ -123,6 +125,9 @@ def apigw_rest_event(
     if stage_in_url is None:
         stage_in_url = ".execute-api." in host
     client_path = f"/{stage}{path}" if stage_in_url else f"{base_path}{path}"
+    route_path = path
+    if not stage_in_url:
+        path = client_path  # a custom domain's base path stays in 'path'
     request_time, epoch_ms = _now()
     ident: dict[str, Any] = {
         "accessKey": None,
@@ -147,7 +152,7 @@ def apigw_rest_event(
         "multiValueHeaders": multi_headers,
         "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
         "multiValueQueryStringParameters": multi_query or None,
-        "pathParameters": {"proxy": path.lstrip("/")} if "{proxy+}" in resource else None,
+        "pathParameters": {"proxy": route_path.lstrip("/")} if "{proxy+}" in resource else None,
         "stageVariables": None,
         "requestContext": {
             "accountId": ACCOUNT,
@@ -185,11 +190,23 @@ def apigw_http_event(
     source_ip: str = DEFAULT_SOURCE_IP,
     authorizer: Mapping[str, Any] | None = None,
     route_key: str = "$default",
+    base_path: str = "",
+    stage_in_url: bool | None = None,
 ) -> dict[str, Any]:
-    """An HTTP API (payload 2.0) event. Named stages appear in ``rawPath``."""
+    """An HTTP API (payload 2.0) event.
+
+    A named stage appears in ``rawPath`` on the execute-api host only; on a
+    custom domain the API mapping's key (``base_path``) does instead.
+    ``stage_in_url`` forces the former.
+    """
     path, raw_query = _split_path(path)
     pairs = _query_pairs(query) or parse_qsl(raw_query, keep_blank_values=True)
-    raw_path = path if stage == "$default" else f"/{stage}{path}"
+    if stage_in_url is None:
+        stage_in_url = ".execute-api." in host
+    if stage_in_url:
+        raw_path = path if stage == "$default" else f"/{stage}{path}"
+    else:
+        raw_path = f"{base_path}{path}"
     merged: dict[str, str] = {"host": host}
     cookies: list[str] = []
     for name, value in _header_pairs(headers):
@@ -251,6 +268,7 @@ def function_url_event(
 ) -> dict[str, Any]:
     """A Lambda Function URL event: payload 2.0 on a ``lambda-url`` host, no stage."""
     kwargs.pop("stage", None)
+    kwargs.pop("stage_in_url", None)
     return apigw_http_event(method, path, host=host, stage="$default", **kwargs)
 
 

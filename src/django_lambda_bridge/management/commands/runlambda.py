@@ -36,6 +36,12 @@ class Command(BaseCommand):
             help="Event format to emulate (default v2, an HTTP API).",
         )
         parser.add_argument(
+            "--https",
+            action="store_true",
+            help="Tell Django requests are HTTPS, as on AWS (links then point to https:// "
+            "URLs this plain-HTTP server cannot answer).",
+        )
+        parser.add_argument(
             "--stage",
             default=None,
             help="API Gateway stage in the URL (default: 'prod' for v1, "
@@ -57,7 +63,8 @@ class Command(BaseCommand):
         logging.getLogger("django_lambda_bridge.local").setLevel(logging.INFO)
         if not logging.getLogger().handlers:
             logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-        handler = make_handler()
+        # Plain-HTTP emulation: without this, absolute links would say https://.
+        handler = make_handler(scheme="https" if options["https"] else "http")
         server = LambdaHTTPServer((host, port), handler, fmt=fmt, stage=stage)
         prefix = f"/{stage}" if fmt in ("v1", "v2") and stage != "$default" else ""
         self.stdout.write(
