@@ -181,11 +181,6 @@ def test_non_object_event_says_what_it_is(handler, event):
         handler(event, FakeContext())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="events/dispatch.py (events engineer) raises 'vpc-lattice events cannot be routed' "
-    "without describe_keys(event); issue 2 asks for the top-level keys. Drop this mark then.",
-)
 def test_non_http_event_without_a_router_names_its_keys(handler):
     event = {
         "requestContext": {"serviceNetworkArn": "arn:aws:vpc-lattice:..."},

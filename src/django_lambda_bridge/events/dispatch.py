@@ -39,7 +39,12 @@ from django.db import transaction
 
 from django_lambda_bridge import db
 from django_lambda_bridge.conf import BridgeSettings, get_settings
-from django_lambda_bridge.errors import MalformedEventError, NoRouteError, UnroutableEventError
+from django_lambda_bridge.errors import (
+    MalformedEventError,
+    NoRouteError,
+    UnroutableEventError,
+    describe_keys,
+)
 from django_lambda_bridge.events.batch import Deadline, process_batch
 from django_lambda_bridge.events.routes import Route, Router, no_route_message
 from django_lambda_bridge.kinds import Kind
@@ -111,7 +116,8 @@ class _Dispatcher:
                 "event routes; use the handler made by make_handler()."
             )
         raise UnroutableEventError(
-            f"{kind.value} events cannot be routed to @events handlers; nothing ran."
+            f"{kind.value} events ({describe_keys(event)}) cannot be routed to @events "
+            "handlers; nothing ran. Point this event source at a function of its own."
         )
 
     # ----- running ------------------------------------------------------------
