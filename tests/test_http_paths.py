@@ -232,3 +232,16 @@ def test_bare_apig_wsgi_crashes_on_a_raw_non_latin1_path(bare):
     event["rawPath"] = "/named/☃/"
     with pytest.raises(UnicodeEncodeError):
         bare(event, None)
+
+
+def test_stage_prefix_does_not_leak_into_the_callers_thread(handler):
+    """Django sets the thread's script prefix per request; in-process callers keep theirs."""
+    from django.urls import get_script_prefix, reverse
+
+    from django_lambda_bridge.testing import FakeContext, decode_reply
+    from django_lambda_bridge.testing.events import apigw_rest_event
+
+    reply = decode_reply(handler(apigw_rest_event("GET", "/echo/", stage="prod"), FakeContext()))
+    assert json.loads(reply.body)["reverse"] == "/prod/echo/"
+    assert get_script_prefix() == "/"
+    assert reverse("echo") == "/echo/"

@@ -7,6 +7,8 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.urls import get_script_prefix, set_script_prefix
+
 from django_lambda_bridge.conf import BridgeSettings
 from django_lambda_bridge.errors import MalformedEventError, ResponseTooLargeError
 from django_lambda_bridge.http.environ import build_environ
@@ -71,6 +73,16 @@ class HttpBridge:
         connect_signals()
 
     def __call__(self, event: dict[str, Any], context: Any, kind: Kind) -> dict[str, Any]:
+        # Django's WSGIHandler sets the thread's script prefix (the stage) and never
+        # resets it; restore it so in-process callers (tests, the proxy view) don't
+        # see /prod leak into their own reverse() calls.
+        prefix = get_script_prefix()
+        try:
+            return self._serve(event, context, kind)
+        finally:
+            set_script_prefix(prefix)
+
+    def _serve(self, event: dict[str, Any], context: Any, kind: Kind) -> dict[str, Any]:
         multi = kind is Kind.ALB and "multiValueHeaders" in event
         try:
             environ = build_environ(event, context, kind, self.conf)
