@@ -18,11 +18,10 @@ from typing import Any
 import pytest
 from apig_wsgi import make_lambda_handler as apig_make_lambda_handler
 from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 
 from django_lambda_bridge.handler import make_handler
 from django_lambda_bridge.testing import DecodedReply, FakeContext, decode_reply
+from django_lambda_bridge.testing.client import lambda_request_scope
 from django_lambda_bridge.testing.events import FORMATS, http_event
 
 __all__ = [
@@ -52,13 +51,8 @@ def keep_db_connections() -> Iterator[None]:
     touching it at all needs the ``django_db`` mark, even for views that never
     query). Import this fixture into a test module to apply it there.
     """
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
+    with lambda_request_scope():
         yield
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
 
 
 def bare_apig_handler() -> Any:
