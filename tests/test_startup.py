@@ -36,7 +36,8 @@ def test_a_readme_settings_module_pasted_as_is_says_what_to_do():
     assert last.startswith("django_lambda_bridge.errors.ConfigurationError:"), done.stderr
     assert "'exchange_service.settings' was not found" in last
     assert "Name your own project's settings module" in last
-    assert "manage.py" in last and "wsgi.py" in last
+    assert "manage.py" in last
+    assert "wsgi.py" in last
     # Chained from the original, which is still shown.
     assert "ModuleNotFoundError: No module named 'exchange_service'" in done.stderr
     assert "direct cause" in done.stderr

@@ -107,7 +107,8 @@ def test_a_short_secret_is_a_check_error_mounted_or_not(proxy, settings, key):
         settings.ROOT_URLCONF = urlconf
         errors = [m for m in check_proxy() if m.id == "django_lambda_bridge.E030"]
         assert len(errors) == 1
-        assert key in errors[0].msg and "32" in errors[0].msg
+        assert key in errors[0].msg
+        assert "32" in errors[0].msg
         assert short not in errors[0].msg + errors[0].hint
 
 
