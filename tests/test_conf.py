@@ -128,6 +128,7 @@ def test_without_a_handler_get_settings_is_lambda_bridge_alone(settings, monkeyp
     assert get_settings() == BridgeSettings(BASE_PATH="/only")
 
 
+@pytest.mark.django_db  # the request cycle may touch connections
 def test_the_http_path_sees_overrides_and_keeps_handler_options(settings, monkeypatch):
     from django_lambda_bridge.testing import FakeContext, http_event
     from tests.http_support import call, echo
@@ -142,6 +143,7 @@ def test_the_http_path_sees_overrides_and_keeps_handler_options(settings, monkey
     assert echo(handler, http_event("v2", "GET", "/echo/"))["is_secure"] is False  # the option
 
 
+@pytest.mark.django_db  # the request cycle may touch connections
 def test_event_dispatch_sees_overrides_and_keeps_handler_options(settings, monkeypatch):
     from django_lambda_bridge.testing import FakeContext
 
