@@ -198,8 +198,11 @@ def use_layers(layers: SettingsLayers | None) -> None:
 
 def get_settings() -> BridgeSettings:
     """The settings in force: the active handler's options over ``LAMBDA_BRIDGE``."""
-    layers = _active
-    return (_DEFAULTS if layers is None else layers).resolve()
+    layers = _DEFAULTS if _active is None else _active
+    merged = layers._merged  # inlined fast path of resolve(): read on every request
+    if merged is not None and layers._generation == _generation:
+        return merged
+    return layers.resolve()
 
 
 def _reset(**kwargs: Any) -> None:

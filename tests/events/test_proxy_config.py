@@ -146,3 +146,9 @@ def test_make_handler_does_not_care_when_the_proxy_is_off_or_unmounted(proxy, se
     make_handler("tests.settings", warm_up=False, proxy_secret="")
     settings.ROOT_URLCONF = "tests.testapp.urls"
     make_handler("tests.settings", warm_up=False)
+
+
+def test_a_broken_urlconf_does_not_hide_the_replay_cache_error(proxy, settings):
+    proxy(LOCMEM)
+    settings.ROOT_URLCONF = "tests.events.no_such_urlconf"
+    assert ids(check_proxy()) == ["django_lambda_bridge.E031"]
