@@ -433,3 +433,16 @@ def test_connections_are_closed_after_the_command_by_default(build_handler, ctx,
     result = manage(handler, ctx, ["ops_pgpid"])
     assert result["exit_code"] == 0, result["stderr"]
     assert connections["postgres"].connection is None  # CONN_MAX_AGE = 0
+
+
+@pytest.mark.django_db
+def test_a_command_whose_parser_breaks_still_has_its_process_options_refused(
+    build_handler, ctx, cmdapp
+):
+    handler = build_handler(manage_commands=["ops_badparser"])
+    refused = manage(handler, ctx, ["ops_badparser", "--sett=evil.settings"])
+    assert refused["exit_code"] == 2
+    assert "cannot be used here" in refused["stderr"]
+    broken = manage(handler, ctx, ["ops_badparser"])
+    assert broken["exit_code"] == 1
+    assert "no parser today" in broken["stderr"]

@@ -3,7 +3,9 @@
 During a migration the same ``lambda_events.py`` handlers can be fed by a queue
 poller or forwarder that POSTs ``{"event": {...}}`` here, signed with
 ``signing.sign_event``. Only events that routes handle are accepted: never HTTP
-events, warm-ups or management commands.
+events, warm-ups or management commands. Each signature runs once: it is kept in
+``LAMBDA_BRIDGE["PROXY_REPLAY_CACHE"]``, which ``proxy_config`` insists every
+server process shares.
 """
 
 from __future__ import annotations

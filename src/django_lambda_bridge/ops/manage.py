@@ -122,11 +122,17 @@ def check_options(command: BaseCommand, argv: Sequence[str]) -> None:
     ``--pythonp x``), so each option is resolved against the command's own
     parser, and refused if it could mean one of them.
     """
-    parser = command.create_parser("manage.py", argv[0])
-    dests: dict[str, str] = {}
-    for action in parser._actions:
-        for option in action.option_strings:
-            dests[option] = action.dest
+    dests: dict[str, str] = {option: option.lstrip("-") for option in _PROCESS_OPTIONS}
+    abbreviations = True
+    try:
+        parser = command.create_parser("manage.py", argv[0])
+    except Exception:
+        pass  # the run reports it; meanwhile judge against the two option names alone
+    else:
+        abbreviations = parser.allow_abbrev
+        dests = {
+            option: action.dest for action in parser._actions for option in action.option_strings
+        }
     for arg in argv[1:]:
         if arg == "--":
             break  # argparse reads everything after it as positional
@@ -135,7 +141,7 @@ def check_options(command: BaseCommand, argv: Sequence[str]) -> None:
         name = arg.split("=", 1)[0]
         if name in dests:
             meant = {dests[name]}
-        elif name.startswith("--") and parser.allow_abbrev:
+        elif name.startswith("--") and abbreviations:
             meant = {dest for option, dest in dests.items() if option.startswith(name)}
         else:
             meant = set()
