@@ -85,7 +85,7 @@ def test_lists_become_tuples(settings):
 
 def test_make_handler_options_override_settings(settings):
     settings.LAMBDA_BRIDGE = {"BASE_PATH": "/a", "RAISE_EXCEPTIONS": False}
-    handler = make_handler(base_path="/b", raise_exceptions=True)
+    handler = make_handler(base_path="/b", raise_exceptions=True, warm_up=False)
     assert handler.conf.BASE_PATH == "/b"
     assert handler.conf.RAISE_EXCEPTIONS is True
     assert get_settings() is handler.conf
@@ -97,19 +97,102 @@ def test_make_handler_rejects_unknown_options(settings):
         make_handler(bogus=1)
 
 
-def test_overriding_the_setting_forgets_the_active_one(settings):
+def test_an_override_keeps_the_handler_options(settings, monkeypatch):
+    monkeypatch.setattr(conf, "_active", None)
     settings.LAMBDA_BRIDGE = {}
-    make_handler(base_path="/x")
+    handler = make_handler(base_path="/x")
     assert get_settings().BASE_PATH == "/x"
-    settings.LAMBDA_BRIDGE = {"BASE_PATH": "/y"}
-    assert get_settings().BASE_PATH == "/y"
+    settings.LAMBDA_BRIDGE = {"BASE_PATH": "/y", "RAISE_EXCEPTIONS": True}
+    # defaults < LAMBDA_BRIDGE < make_handler options: the option still wins, and the
+    # key the handler left alone comes from the override.
+    assert get_settings().BASE_PATH == "/x"
+    assert get_settings().RAISE_EXCEPTIONS is True
+    assert handler.conf is get_settings()
 
 
-def test_activate_is_what_get_settings_returns(settings):
+def test_get_settings_is_cached_until_the_setting_changes(settings, monkeypatch):
+    monkeypatch.setattr(conf, "_active", None)
+    settings.LAMBDA_BRIDGE = {"BASE_PATH": "/a"}
+    first = get_settings()
+    assert get_settings() is first
+    settings.LAMBDA_BRIDGE = {"BASE_PATH": "/b"}
+    second = get_settings()
+    assert second is not first
+    assert second.BASE_PATH == "/b"
+    assert get_settings() is second
+
+
+def test_without_a_handler_get_settings_is_lambda_bridge_alone(settings, monkeypatch):
+    monkeypatch.setattr(conf, "_active", None)
+    settings.LAMBDA_BRIDGE = {"BASE_PATH": "/only"}
+    assert get_settings() == BridgeSettings(BASE_PATH="/only")
+
+
+@pytest.mark.django_db  # the request cycle may touch connections
+def test_the_http_path_sees_overrides_and_keeps_handler_options(settings, monkeypatch):
+    from django_lambda_bridge.testing import FakeContext, http_event
+    from tests.http_support import call, echo
+
+    monkeypatch.setattr(conf, "_active", None)
     settings.LAMBDA_BRIDGE = {}
-    mine = BridgeSettings(BASE_PATH="/z")
-    conf.activate(mine)
-    assert get_settings() is mine
+    handler = make_handler(scheme="http", warm_up=False)
+    assert call(handler, http_event("v2", "GET", "/boom/")).status == 500
+    settings.LAMBDA_BRIDGE = {"RAISE_EXCEPTIONS": True}
+    with pytest.raises(RuntimeError, match="boom"):
+        handler(http_event("v2", "GET", "/boom/"), FakeContext())
+    assert echo(handler, http_event("v2", "GET", "/echo/"))["is_secure"] is False  # the option
+
+
+@pytest.mark.django_db  # the request cycle may touch connections
+def test_event_dispatch_sees_overrides_and_keeps_handler_options(settings, monkeypatch):
+    from django_lambda_bridge.testing import FakeContext
+
+    monkeypatch.setattr(conf, "_active", None)
+    settings.LAMBDA_BRIDGE = {}
+    plain = make_handler(warm_up=False)
+    settings.LAMBDA_BRIDGE = {"MANAGE_COMMANDS": ["showmigrations"]}
+    assert plain({"manage": ["check"]}, FakeContext())["exit_code"] == 2  # refused now
+    assert plain.conf.MANAGE_COMMANDS == ("showmigrations",)
+
+    pinned = make_handler(warm_up=False, manage_commands=["check"])
+    settings.LAMBDA_BRIDGE = {"MANAGE_COMMANDS": ["showmigrations"], "ATOMIC_RECORDS": True}
+    assert pinned({"manage": ["check"]}, FakeContext())["exit_code"] == 0
+    assert pinned({"manage": ["showmigrations"]}, FakeContext())["exit_code"] == 2
+    assert pinned.conf.ATOMIC_RECORDS is True
+
+
+def test_each_handler_keeps_its_own_options_and_the_invoked_one_is_in_force(settings, monkeypatch):
+    from django_lambda_bridge.testing import warm_up_event
+
+    monkeypatch.setattr(conf, "_active", None)
+    settings.LAMBDA_BRIDGE = {}
+    first = make_handler(warm_up=False, base_path="/one")
+    second = make_handler(warm_up=False, base_path="/two")
+    assert (first.conf.BASE_PATH, second.conf.BASE_PATH) == ("/one", "/two")
+    assert get_settings().BASE_PATH == "/two"  # the last one made
+    first(warm_up_event(), None)
+    assert get_settings().BASE_PATH == "/one"  # the last one invoked
+
+
+def test_a_settings_object_given_to_the_handler_acts_as_options(settings):
+    from django_lambda_bridge.handler import LambdaHandler
+
+    settings.LAMBDA_BRIDGE = {"RAISE_EXCEPTIONS": True}
+    handler = LambdaHandler(BridgeSettings(BASE_PATH="/given"))
+    assert handler.conf.BASE_PATH == "/given"
+    assert handler.conf.RAISE_EXCEPTIONS is True
+
+
+def test_new_proxy_settings_are_typed(settings):
+    settings.LAMBDA_BRIDGE = {"PROXY_SECRET_FALLBACKS": ["a" * 40], "PROXY_REPLAY_CACHE": "x"}
+    loaded = BridgeSettings.load()
+    assert loaded.PROXY_SECRET_FALLBACKS == ("a" * 40,)
+    assert loaded.PROXY_REPLAY_CACHE == "x"
+    assert BridgeSettings().PROXY_REPLAY_CACHE == "default"
+    for bad in ({"PROXY_SECRET_FALLBACKS": "a" * 40}, {"PROXY_REPLAY_CACHE": 3}):
+        settings.LAMBDA_BRIDGE = bad
+        with pytest.raises(ConfigurationError, match=next(iter(bad))):
+            BridgeSettings.load()
 
 
 # --- system checks ----------------------------------------------------------------------

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core import checks
 
-from django_lambda_bridge.conf import BridgeSettings
+from django_lambda_bridge.conf import BridgeSettings, get_settings
 from django_lambda_bridge.errors import ConfigurationError
 
 
@@ -36,6 +36,32 @@ def check_stage_prefix(app_configs: Any = None, **kwargs: Any) -> list[checks.Ch
     return []
 
 
+def check_proxy(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """A configured proxy needs a long secret and a replay cache every process shares."""
+    try:
+        conf = get_settings()
+    except ConfigurationError:
+        return []  # reported by check_settings
+    from django_lambda_bridge.events.proxy_config import proxy_mounted, proxy_problems
+
+    problems = proxy_problems(conf)
+    if not problems:
+        return []
+    try:
+        mounted = proxy_mounted()
+    except Exception:  # a broken URLconf is Django's own check to report; assume the worst
+        mounted = True
+    messages: list[checks.CheckMessage] = []
+    for problem in problems:
+        # A replay cache matters only where the view is served; a short secret always does.
+        if not mounted and problem.id != "django_lambda_bridge.E030":
+            continue
+        kind = checks.Error if problem.error else checks.Warning
+        messages.append(kind(problem.message, hint=problem.hint, id=problem.id))
+    return messages
+
+
 def register() -> None:
     checks.register(check_settings)
     checks.register(check_stage_prefix)
+    checks.register(check_proxy, checks.Tags.security, checks.Tags.urls)

@@ -1,4 +1,9 @@
-"""The ``LAMBDA_BRIDGE`` settings dict: every key, its type and its default, in one place."""
+"""The ``LAMBDA_BRIDGE`` settings dict: every key, its type and its default, in one place.
+
+One resolution order, everywhere: the defaults below, then ``settings.LAMBDA_BRIDGE``,
+then the options passed to ``make_handler(**options)``. The merged result is cached
+and recomputed after ``override_settings(LAMBDA_BRIDGE=...)``, keeping the options.
+"""
 
 from __future__ import annotations
 
@@ -75,7 +80,12 @@ class BridgeSettings:
     #: Run each event handler call in ``transaction.atomic`` unless its route says otherwise.
     ATOMIC_RECORDS: bool = False
     #: Shared secret for the signed event proxy view (``django_lambda_bridge.urls``); empty: off.
+    #: The view signs nothing itself; forwarders sign with this secret.
     PROXY_SECRET: str = ""
+    #: Earlier secrets still accepted (never used to sign), to rotate without downtime.
+    PROXY_SECRET_FALLBACKS: tuple[str, ...] = ()
+    #: Cache alias that remembers used signatures; must be shared by every server process.
+    PROXY_REPLAY_CACHE: str = "default"
     #: How old (or how far in the future) a signed proxy request's timestamp may be, in seconds.
     PROXY_MAX_AGE_SECONDS: int = 300
     #: Path of the event proxy view, under wherever ``django_lambda_bridge.urls`` is included.
@@ -128,7 +138,7 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
                 f"LAMBDA_BRIDGE[{key!r}] must be an int of 0 or more, got {value!r}."
             )
         return value
-    if key in ("PROXY_SECRET", "PROXY_PATH"):
+    if key in ("PROXY_SECRET", "PROXY_PATH", "PROXY_REPLAY_CACHE"):
         if not isinstance(value, str):
             raise ConfigurationError(f"LAMBDA_BRIDGE[{key!r}] must be a str, got {type(value)}.")
         return value.strip("/") if key == "PROXY_PATH" else value
@@ -143,28 +153,70 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
     return value
 
 
-_active: BridgeSettings | None = None
+#: Bumped whenever ``settings.LAMBDA_BRIDGE`` changes, so every cached merge is redone.
+_generation = 0
+_signal_connected = False
 
 
-def activate(conf: BridgeSettings) -> None:
-    """Make a handler's merged settings the ones library code sees (one handler per process)."""
+class SettingsLayers:
+    """One handler's options over ``settings.LAMBDA_BRIDGE`` over the defaults.
+
+    Reading is a cached attribute check, cheap enough for every request; the
+    merge is redone only after ``LAMBDA_BRIDGE`` changes (``setting_changed``).
+    """
+
+    __slots__ = ("_generation", "_merged", "options")
+
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        self.options: dict[str, Any] = {k.upper(): v for k, v in (options or {}).items()}
+        self._merged: BridgeSettings | None = None
+        self._generation = -1
+
+    def resolve(self) -> BridgeSettings:
+        merged = self._merged
+        if merged is not None and self._generation == _generation:
+            return merged
+        connect_signals()
+        generation = _generation
+        merged = BridgeSettings.load(self.options)
+        self._merged, self._generation = merged, generation
+        return merged
+
+
+#: Without a handler (``runserver``, ``manage.py``): defaults and ``LAMBDA_BRIDGE`` only.
+_DEFAULTS = SettingsLayers()
+
+#: The layers of the handler made or invoked last; None until ``make_handler`` runs.
+_active: SettingsLayers | None = None
+
+
+def use_layers(layers: SettingsLayers | None) -> None:
+    """Make a handler's layers the ones ``get_settings()`` reads (one handler per process)."""
     global _active
-    _active = conf
+    _active = layers
 
 
 def get_settings() -> BridgeSettings:
-    """The settings in force: the handler's if one was made, else ``LAMBDA_BRIDGE`` alone."""
-    return _active if _active is not None else BridgeSettings.load()
+    """The settings in force: the active handler's options over ``LAMBDA_BRIDGE``."""
+    layers = _DEFAULTS if _active is None else _active
+    merged = layers._merged  # inlined fast path of resolve(): read on every request
+    if merged is not None and layers._generation == _generation:
+        return merged
+    return layers.resolve()
 
 
 def _reset(**kwargs: Any) -> None:
-    global _active
+    global _generation
     if kwargs.get("setting") == "LAMBDA_BRIDGE":
-        _active = None
+        _generation += 1
 
 
 def connect_signals() -> None:
-    """Forget cached settings when a test overrides ``LAMBDA_BRIDGE``."""
-    from django.test.signals import setting_changed
+    """Redo the merge when a test overrides ``LAMBDA_BRIDGE`` (idempotent, cheap)."""
+    global _signal_connected
+    if _signal_connected:
+        return
+    from django.core.signals import setting_changed
 
     setting_changed.connect(_reset, dispatch_uid="django_lambda_bridge.conf")
+    _signal_connected = True

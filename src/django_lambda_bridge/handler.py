@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from dataclasses import fields
 from typing import Any
 
 from django_lambda_bridge import conf as conf_module
-from django_lambda_bridge.conf import BridgeSettings
+from django_lambda_bridge.conf import BridgeSettings, SettingsLayers
 from django_lambda_bridge.errors import EventError, describe_keys
 from django_lambda_bridge.kinds import Kind, classify
 from django_lambda_bridge.ops import warmup as ops_warmup
@@ -15,45 +17,76 @@ from django_lambda_bridge.startup import setup_django, warm_up
 logger = logging.getLogger("django_lambda_bridge")
 
 
+def _as_layers(conf: SettingsLayers | BridgeSettings | Mapping[str, Any] | None) -> SettingsLayers:
+    """A ``BridgeSettings`` given directly acts as options for the keys it changes."""
+    if isinstance(conf, SettingsLayers):
+        return conf
+    if isinstance(conf, BridgeSettings):
+        return SettingsLayers(
+            {
+                f.name: getattr(conf, f.name)
+                for f in fields(conf)
+                if getattr(conf, f.name) != f.default
+            }
+        )
+    return SettingsLayers(conf)
+
+
 class LambdaHandler:
     """Callable as ``handler(event, context)``; one per container, built at import time."""
 
-    def __init__(self, conf: BridgeSettings) -> None:
+    def __init__(
+        self, conf: SettingsLayers | BridgeSettings | Mapping[str, Any] | None = None
+    ) -> None:
         from django.core.handlers.wsgi import WSGIHandler
 
         from django_lambda_bridge.http.bridge import HttpBridge
 
-        self.conf = conf
+        self.layers = _as_layers(conf)
         self.wsgi_app = WSGIHandler()  # loads the middleware chain now, not per request
-        self.http = HttpBridge(self.wsgi_app, conf)
+        self.http = HttpBridge(self.wsgi_app, self.layers.resolve())
         from django_lambda_bridge import events
 
         events.autodiscover()  # also when our app is not in INSTALLED_APPS
         events.router.check()  # overlapping routes fail the init phase, not some later event
 
+    @property
+    def conf(self) -> BridgeSettings:
+        """The settings in force now: this handler's options over ``LAMBDA_BRIDGE``."""
+        return self.layers.resolve()
+
     def __call__(self, event: Any, context: Any) -> Any:
         ops_warmup.container.note_invocation()  # every kind counts, for warm-up's cold_start
+        layers = self.layers
+        conf_module._active = layers  # library code (DRF auth, dispatch) reads these too
+        conf = layers.resolve()
         try:
             kind = classify(event)
         except EventError:
             logger.error("Rejected event: %s", describe_keys(event))
             raise
         if kind.is_http:
-            return self.http(event, context, kind)
-        return self.dispatch(event, context, kind)
+            http = self.http
+            http.conf = conf  # the same object unless LAMBDA_BRIDGE changed (tests)
+            return http(event, context, kind)
+        return self.dispatch(event, context, kind, conf)
 
-    def dispatch(self, event: dict[str, Any], context: Any, kind: Kind) -> Any:
+    def dispatch(
+        self, event: dict[str, Any], context: Any, kind: Kind, conf: BridgeSettings | None = None
+    ) -> Any:
         """Non-HTTP events; raising makes Lambda retry or dead-letter them, never drop."""
+        if conf is None:
+            conf = self.conf
         if kind is Kind.WARM_UP:
             return ops_warmup.warm_up_reply()
         if kind is Kind.MANAGE:
             from django_lambda_bridge.ops.manage import run_manage_event
 
-            return run_manage_event(event, self.conf.MANAGE_COMMANDS)
+            return run_manage_event(event, conf.MANAGE_COMMANDS)
         from django_lambda_bridge.events.dispatch import dispatch_event
 
         try:
-            return dispatch_event(event, context, kind, self.conf)
+            return dispatch_event(event, context, kind, conf)
         except EventError as error:
             logger.error("Could not handle a %s event: %s", kind.value, error)
             raise
@@ -62,9 +95,13 @@ class LambdaHandler:
 def make_handler(settings_module: str | None = None, **options: Any) -> LambdaHandler:
     """Set Django up, warm it, and return the handler. Call it at module level."""
     setup_django(settings_module)
-    conf = BridgeSettings.load(options)
-    conf_module.activate(conf)
-    handler = LambdaHandler(conf)
+    layers = SettingsLayers(options)
+    conf = layers.resolve()  # unknown options and bad types fail the init phase
+    from django_lambda_bridge.events.proxy_config import ensure_proxy_config
+
+    ensure_proxy_config(conf)  # a mounted proxy without replay protection fails here
+    conf_module.use_layers(layers)
+    handler = LambdaHandler(layers)
     if conf.WARM_UP:
         warm_up()
     return handler

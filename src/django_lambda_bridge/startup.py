@@ -64,9 +64,25 @@ def setup_django(settings_module: str | None) -> None:
             "No Django settings: pass the module, as in "
             'make_handler("myproject.settings"), or set DJANGO_SETTINGS_MODULE.'
         )
+    try:
+        _ = settings.INSTALLED_APPS  # imports the settings module, if not done yet
+    except ModuleNotFoundError as exc:
+        name = os.environ.get("DJANGO_SETTINGS_MODULE", "")
+        if not _is_module_or_parent(exc.name, name):
+            raise  # an import inside the settings failed: that error says it best
+        raise ConfigurationError(
+            f"The settings module {name!r} was not found ({exc}). Name your own project's "
+            'settings module, as in make_handler("mysite.settings"): it is the one manage.py '
+            "and wsgi.py put in DJANGO_SETTINGS_MODULE. Its package must be importable "
+            "from the function's code root (the folder that holds lambda_function.py)."
+        ) from exc
     import django
 
     django.setup(set_prefix=False)
+
+
+def _is_module_or_parent(missing: str | None, module: str) -> bool:
+    return bool(missing) and (module == missing or module.startswith(f"{missing}."))
 
 
 def warm_up() -> None:

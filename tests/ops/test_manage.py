@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import pytest
@@ -241,14 +242,86 @@ def test_an_allowed_but_unknown_command_is_refused_clearly(build_handler, ctx):
     assert "INSTALLED_APPS" in result["stderr"]
 
 
+PROCESS_OPTION_SPELLINGS = [
+    ["--settings", "evil.settings"],
+    ["--settings=evil.settings"],
+    ["--sett=evil.settings"],
+    ["--sett", "evil.settings"],
+    ["--setti", "evil.settings"],
+    ["--se=evil.settings"],
+    ["--pythonpath=/tmp"],
+    ["--pythonpath", "/tmp"],
+    ["--pythonp=/tmp"],
+    ["--pyth", "/tmp"],
+    ["--py=/tmp"],
+    ["--deploy", "--sett=evil.settings"],  # after another option
+    ["--tag", "models", "--pythonp", "/tmp"],
+]
+
+
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    "argv", [["check", "--settings", "evil.settings"], ["check", "--pythonpath=/tmp"]]
-)
-def test_process_options_are_refused(handler, ctx, argv):
-    result = manage(handler, ctx, argv)
+@pytest.mark.parametrize("options", PROCESS_OPTION_SPELLINGS, ids=" ".join)
+def test_process_options_are_refused_however_argparse_would_spell_them(handler, ctx, options):
+    result = manage(handler, ctx, ["check", *options])
+    assert result["exit_code"] == 2, result
+    assert result["stdout"] == ""  # check did not run (it would print "no issues")
+    assert "cannot be used here" in result["stderr"]
+    assert ("--settings" if "evil" in " ".join(options) else "--pythonpath") in result["stderr"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("options", PROCESS_OPTION_SPELLINGS[:4], ids=" ".join)
+def test_process_options_are_refused_in_a_command_line_string(handler, ctx, options):
+    result = manage(handler, ctx, " ".join(["check", *options]))
     assert result["exit_code"] == 2
     assert "cannot be used here" in result["stderr"]
+
+
+@pytest.mark.django_db
+def test_an_option_that_only_looks_like_a_process_option_is_accepted(build_handler, ctx, cmdapp):
+    handler = build_handler(manage_commands=["ops_secret"])
+    # --set is ops_secret's own option (an exact match, as argparse resolves it) ...
+    result = manage(handler, ctx, ["ops_secret", "--password", "x", "--set", "a=1"])
+    assert result["exit_code"] == 0, result
+    assert "set a=1" in result["stdout"]
+    # ... a value, or anything after "--", is not an option at all ...
+    ok = manage(handler, ctx, ["ops_secret", "--password=--settings=x"])
+    assert ok["exit_code"] == 0, ok
+    # ... but --sett is a prefix of --settings only, so argparse would take it as that.
+    refused = manage(handler, ctx, ["ops_secret", "--password", "x", "--sett=a.b"])
+    assert refused["exit_code"] == 2
+    assert "cannot be used here" in refused["stderr"]
+
+
+PASSWORD = "Pa55w0rd-never-in-logs"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("value", "exit_code"),
+    [
+        (["ops_secret", "--password", PASSWORD], 0),
+        (f"ops_secret --password={PASSWORD}", 0),
+        (["ops_secret", f"--password={PASSWORD}", "--settings", PASSWORD], 2),
+        (["ops_secret", "--password", PASSWORD, "--sett", "x"], 2),
+        (["flush", "--password", PASSWORD], 2),  # off the allow-list
+        ([PASSWORD, "--noinput"], 2),  # not a command at all
+        (f"ops_secret --password '{PASSWORD}", 2),  # unbalanced quote
+        (["missing_cmd", f"--password={PASSWORD}"], 2),  # allowed but unknown
+    ],
+)
+def test_arguments_never_reach_the_logs(build_handler, ctx, cmdapp, caplog, value, exit_code):
+    handler = build_handler(manage_commands=["ops_secret", "missing_cmd"])
+    caplog.set_level(logging.DEBUG)
+    result = manage(handler, ctx, value)
+    assert result["exit_code"] == exit_code, result
+    assert caplog.records, "the request should be logged (by name)"
+    for record in caplog.records:
+        text = " ".join([record.getMessage(), str(record.args), record.exc_text or ""])
+        assert PASSWORD not in text, record
+    names = " ".join(r.getMessage() for r in caplog.records)
+    if isinstance(value, list) and value[0] == "ops_secret":
+        assert "ops_secret" in names  # what ran, or was refused, is still named
 
 
 @pytest.mark.parametrize(
@@ -360,3 +433,16 @@ def test_connections_are_closed_after_the_command_by_default(build_handler, ctx,
     result = manage(handler, ctx, ["ops_pgpid"])
     assert result["exit_code"] == 0, result["stderr"]
     assert connections["postgres"].connection is None  # CONN_MAX_AGE = 0
+
+
+@pytest.mark.django_db
+def test_a_command_whose_parser_breaks_still_has_its_process_options_refused(
+    build_handler, ctx, cmdapp
+):
+    handler = build_handler(manage_commands=["ops_badparser"])
+    refused = manage(handler, ctx, ["ops_badparser", "--sett=evil.settings"])
+    assert refused["exit_code"] == 2
+    assert "cannot be used here" in refused["stderr"]
+    broken = manage(handler, ctx, ["ops_badparser"])
+    assert broken["exit_code"] == 1
+    assert "no parser today" in broken["stderr"]

@@ -3,7 +3,9 @@
 During a migration the same ``lambda_events.py`` handlers can be fed by a queue
 poller or forwarder that POSTs ``{"event": {...}}`` here, signed with
 ``signing.sign_event``. Only events that routes handle are accepted: never HTTP
-events, warm-ups or management commands.
+events, warm-ups or management commands. Each signature runs once: it is kept in
+``LAMBDA_BRIDGE["PROXY_REPLAY_CACHE"]``, which ``proxy_config`` insists every
+server process shares.
 """
 
 from __future__ import annotations
@@ -21,14 +23,12 @@ from django.views.decorators.http import require_POST
 
 from django_lambda_bridge.conf import get_settings
 from django_lambda_bridge.errors import BatchFailedError, EventError, SignatureError
+from django_lambda_bridge.events.proxy_config import proxy_secrets, refusal
 from django_lambda_bridge.events.routes import ROUTABLE_KINDS
 from django_lambda_bridge.events.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from django_lambda_bridge.kinds import classify
 
 logger = logging.getLogger("django_lambda_bridge.events")
-
-#: Django cache alias that remembers signatures already used, to refuse replays.
-REPLAY_CACHE = "default"
 
 
 def _error(status: int, message: str) -> JsonResponse:
@@ -47,10 +47,15 @@ def event_proxy(request: HttpRequest) -> HttpResponse:
             body,
             request.headers.get(TIMESTAMP_HEADER),
             signed,
-            conf.PROXY_SECRET,
+            proxy_secrets(conf),
             conf.PROXY_MAX_AGE_SECONDS,
         )
-        if not caches[REPLAY_CACHE].add(
+        # Checked per request too: runserver and gunicorn never call make_handler.
+        unsafe = refusal(conf)
+        if unsafe is not None:
+            logger.error("Refused an event proxy request, its setup is unsafe: %s", unsafe)
+            return _error(403, "Forbidden: the request is not correctly signed.")
+        if not caches[conf.PROXY_REPLAY_CACHE].add(
             f"django_lambda_bridge:proxy:{signed}", 1, timeout=2 * conf.PROXY_MAX_AGE_SECONDS + 1
         ):
             raise SignatureError("this signed request was already used")

@@ -84,6 +84,14 @@ def parse_request(event: Mapping[str, Any]) -> list[str]:
     return argv
 
 
+class _Refused(CommandRefusedError):
+    """A refusal with a reason that is safe to log: it never holds argument values."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
 def check_allowed(argv: Sequence[str], allowed: Sequence[str]) -> str:
     """Return the app that provides the command, or refuse it; nothing has run yet."""
     from django.core.management import get_commands
@@ -91,45 +99,100 @@ def check_allowed(argv: Sequence[str], allowed: Sequence[str]) -> str:
     name = argv[0]
     if name not in allowed:
         listed = ", ".join(allowed) if allowed else "(none)"
-        raise CommandRefusedError(
+        raise _Refused(
             f"The management command {name!r} may not be run by direct invocation. "
             f"Allowed commands: {listed}. To allow it, add it to "
-            "LAMBDA_BRIDGE['MANAGE_COMMANDS'] in your settings."
+            "LAMBDA_BRIDGE['MANAGE_COMMANDS'] in your settings.",
+            "not on the allow-list",
         )
-    for arg in argv[1:]:
-        for option in _PROCESS_OPTIONS:
-            if arg == option or arg.startswith(option + "="):
-                raise CommandRefusedError(
-                    f"The option {option} cannot be used here: the function runs with the "
-                    "settings and code it was deployed with."
-                )
     app = get_commands().get(name)
     if app is None:
-        raise CommandRefusedError(
+        raise _Refused(
             f"Unknown management command {name!r}: it is allowed, but no installed app "
-            "provides it. Check the name, and that its app is in INSTALLED_APPS."
+            "provides it. Check the name, and that its app is in INSTALLED_APPS.",
+            "no installed app provides it",
         )
     return app
+
+
+def check_options(command: BaseCommand, argv: Sequence[str]) -> None:
+    """Refuse ``--settings``/``--pythonpath`` however argparse would accept them.
+
+    argparse takes any unambiguous prefix of a long option (``--sett=x``,
+    ``--pythonp x``), so each option is resolved against the command's own
+    parser, and refused if it could mean one of them.
+    """
+    dests: dict[str, str] = {option: option.lstrip("-") for option in _PROCESS_OPTIONS}
+    abbreviations = True
+    try:
+        parser = command.create_parser("manage.py", argv[0])
+    except Exception:
+        pass  # the run reports it; meanwhile judge against the two option names alone
+    else:
+        abbreviations = parser.allow_abbrev
+        dests = {
+            option: action.dest for action in parser._actions for option in action.option_strings
+        }
+    for arg in argv[1:]:
+        if arg == "--":
+            break  # argparse reads everything after it as positional
+        if not arg.startswith("-") or arg == "-":
+            continue
+        name = arg.split("=", 1)[0]
+        if name in dests:
+            meant = {dests[name]}
+        elif name.startswith("--") and abbreviations:
+            meant = {dest for option, dest in dests.items() if option.startswith(name)}
+        else:
+            meant = set()
+        if name in _PROCESS_OPTIONS and not meant:
+            meant = {name.lstrip("-")}  # a parser without them: still not ours to accept
+        forbidden = sorted(meant & {option.lstrip("-") for option in _PROCESS_OPTIONS})
+        if forbidden:
+            raise _Refused(
+                f"The option {name} (--{forbidden[0]}) cannot be used here: the function "
+                "runs with the settings and code it was deployed with.",
+                f"the option --{forbidden[0]}",
+            )
 
 
 def refused(error: CommandRefusedError) -> ManageResult:
     return {"exit_code": EXIT_REFUSED, "stdout": "", "stderr": f"Refused: {error}\n"}
 
 
+def _log_name(argv: Sequence[str] | None, allowed: Sequence[str]) -> str:
+    """The command name for the log, only when it is a real command (never a stray value)."""
+    if not argv:
+        return "(none)"
+    from django.core.management import get_commands
+
+    name = argv[0]
+    return repr(name) if name in allowed or name in get_commands() else "(an unknown command)"
+
+
 def run_manage_event(event: Mapping[str, Any], allowed: Sequence[str]) -> ManageResult:
     """Check a manage event against the allow-list, then run it with output captured."""
+    argv: list[str] | None = None
     try:
         argv = parse_request(event)
         app = check_allowed(argv, allowed)
+        command = _load(app, argv[0])
+        if isinstance(command, dict):
+            return command  # it failed to import: the result holds the traceback
+        check_options(command, argv)
     except CommandRefusedError as exc:
-        logger.warning("Refused a management command request: %s", exc)
+        # The name only: arguments (and the request's text) may hold passwords.
+        reason = exc.reason if isinstance(exc, _Refused) else "a malformed request"
+        logger.warning(
+            "Refused a management command request for %s: %s", _log_name(argv, allowed), reason
+        )
         return refused(exc)
     from django.db import close_old_connections
 
     started = time.monotonic()
     close_old_connections()
     try:
-        result = run_command(app, argv)
+        result = run_command(command, argv)
     finally:
         close_old_connections()
     # The name only: arguments may carry values that must not reach the logs.
@@ -142,16 +205,27 @@ def run_manage_event(event: Mapping[str, Any], allowed: Sequence[str]) -> Manage
     return result
 
 
-def run_command(app: str, argv: Sequence[str]) -> ManageResult:
+def _load(app: str, name: str) -> BaseCommand | ManageResult:
+    """The command object, or a result with the traceback if its module fails to import."""
+    from django.core.management import load_command_class
+
+    err = io.StringIO()
+    try:
+        return load_command_class(app, name)
+    except Exception:
+        traceback.print_exc(file=err)
+        return {"exit_code": 1, "stdout": "", "stderr": _tail(err.getvalue())}
+
+
+def run_command(command: BaseCommand, argv: Sequence[str]) -> ManageResult:
     """Run one command as ``manage.py`` would, capturing every way it can write output."""
-    from django.core.management import call_command, load_command_class
+    from django.core.management import call_command
     from django.core.management.base import CommandError, SystemCheckError
 
     out, err = io.StringIO(), io.StringIO()
     name, args = argv[0], list(argv[1:])
     with _captured(out, err):
         try:
-            command = load_command_class(app, name)
             # There is no terminal to answer prompts: run as with --noinput.
             options = {"interactive": False} if _accepts(command, name, "interactive") else {}
             call_command(command, *args, stdout=out, stderr=err, **options)
