@@ -1,8 +1,10 @@
-"""Django app config: add ``"django_lambda_bridge"`` to INSTALLED_APPS for commands and checks."""
+"""Django app config: add ``"django_lambda_bridge"`` to INSTALLED_APPS for commands and checks.
+
+Nothing here imports test machinery: ``manage.py test`` users opt into the
+Lambda switch with ``TEST_RUNNER`` (``testing.runner.LambdaDiscoverRunner``).
+"""
 
 from __future__ import annotations
-
-import os
 
 from django.apps import AppConfig
 from django.core.checks import register
@@ -23,9 +25,3 @@ class DjangoLambdaBridgeConfig(AppConfig):
 
         events.autodiscover()  # lambda_events.py modules, the way the admin finds admin.py
         register(check_routes)
-        if os.environ.get("DJANGO_LAMBDA_EVENTS"):
-            # `manage.py test` has no plugin: the switch is read here, before test
-            # modules are imported. Test-only; nothing is imported without it.
-            from django_lambda_bridge.testing.client import route_clients_from_env
-
-            route_clients_from_env()
