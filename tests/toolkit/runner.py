@@ -80,7 +80,7 @@ def run_manage_test(*labels, env, runner=LAMBDA_RUNNER):
             *runner_option,
         ],
         cwd=ROOT,
-        env={**env, "PYTHONPATH": str(ROOT)},
+        env={**env, "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}"},  # this tree, not an installed copy
         capture_output=True,
         text=True,
         timeout=600,
