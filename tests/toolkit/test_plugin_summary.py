@@ -149,9 +149,7 @@ def test_the_controller_adds_up_every_workers_counts(project):
 def test_a_real_xdist_run_counts_every_worker(project):
     pytest.importorskip("xdist", reason="pytest-xdist is not installed in this environment")
     project.makepyfile(
-        test_app="\n".join(
-            f"def test_{n}(client):\n    client.get('/echo/')\n" for n in range(6)
-        )
+        test_app="\n".join(f"def test_{n}(client):\n    client.get('/echo/')\n" for n in range(6))
     )
     result = run(project, "--lambda-events=v2", "-n", "2", "--lambda-strict")
     assert result.ret == 0

@@ -58,7 +58,9 @@ def test_without_the_switch_it_is_djangos_runner():
 
 
 def test_a_bad_switch_is_refused():
-    run = run_manage_test(ROUTED, env=clean_env(DJANGO_LAMBDA_EVENTS="v1", DJANGO_LAMBDA_STAGE="a/b"))
+    run = run_manage_test(
+        ROUTED, env=clean_env(DJANGO_LAMBDA_EVENTS="v1", DJANGO_LAMBDA_STAGE="a/b")
+    )
     assert run.returncode == 2
     assert "one path segment" in run.stderr
 

@@ -79,7 +79,8 @@ def test_manage_py_test_with_the_environment_variable():
     assert ours.returncode == 0, ours.stderr[-3000:]
     assert "OK" in ours.stderr
     count = re.search(r"django-lambda-bridge: (\d+) test client requests went through", ours.stderr)
-    assert count and int(count.group(1)) >= 50, ours.stderr[-2000:]
+    assert count, ours.stderr[-2000:]
+    assert int(count.group(1)) >= 50
     bare = run_manage_test("tests.sampleapp.tests", env={**env, "DJANGO_LAMBDA_HANDLER": BARE})
     assert bare.returncode == 1
     assert "test_next_link_leads_to_the_second_page" in bare.stderr

@@ -105,6 +105,4 @@ class LambdaClient(LambdaClientMixin, Client):
         **defaults: Any,
     ) -> None:
         super().__init__(enforce_csrf_checks, raise_request_exception, **defaults)
-        self._use_lambda(
-            enforce_csrf_checks, events, stage, handler, wsgi_app, binary_media_types
-        )
+        self._use_lambda(enforce_csrf_checks, events, stage, handler, wsgi_app, binary_media_types)

@@ -39,6 +39,4 @@ class LambdaAPIClient(LambdaClientMixin, APIClient):
         **defaults: Any,
     ) -> None:
         super().__init__(enforce_csrf_checks, **defaults)
-        self._use_lambda(
-            enforce_csrf_checks, events, stage, handler, wsgi_app, binary_media_types
-        )
+        self._use_lambda(enforce_csrf_checks, events, stage, handler, wsgi_app, binary_media_types)

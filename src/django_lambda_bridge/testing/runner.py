@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from django.test.runner import DiscoverRunner, ParallelTestSuite, _run_subsuite
+from django.test.runner import DiscoverRunner, ParallelTestSuite
 
 from django_lambda_bridge.errors import ConfigurationError
 from django_lambda_bridge.testing import tally
@@ -36,6 +36,9 @@ from django_lambda_bridge.testing.switch import (
 from django_lambda_bridge.testing.tally import Tally
 
 RouteArgs = tuple[str, str | None, str | None, tuple[str, ...] | None]
+
+#: Django's own subsuite runner (a module-level function, as multiprocessing needs).
+_DJANGO_RUN_SUBSUITE: Any = ParallelTestSuite.__dict__["run_subsuite"]
 
 #: Directory where parallel workers leave their counts, one file per subsuite.
 _tally_dir: str | None = None
@@ -55,7 +58,7 @@ def _worker_setup(route: RouteArgs | None, tally_dir: str | None) -> None:
 def _run_counted_subsuite(args: Any) -> Any:
     """Django's subsuite runner, leaving this subsuite's counts in the tally directory."""
     before = tally.process_tally()
-    result = _run_subsuite(args)
+    result = _DJANGO_RUN_SUBSUITE(args)
     if _tally_dir is not None:
         after = tally.process_tally()
         delta = Tally(after.routed - before.routed, after.bypassed - before.bypassed)

@@ -33,9 +33,7 @@ class ClientCall:
     response: HttpResponseBase | None = None
 
 
-current_call: ContextVar[ClientCall | None] = ContextVar(
-    "django_lambda_bridge_call", default=None
-)
+current_call: ContextVar[ClientCall | None] = ContextVar("django_lambda_bridge_call", default=None)
 _hooked: weakref.WeakSet[BaseHandler] = weakref.WeakSet()
 
 

@@ -96,7 +96,9 @@ def route_clients(
     """
     global _routing
     media = tuple(binary_media_types) if binary_media_types is not None else None
-    route = LambdaRoute(events, stage, handler, DEFAULT_BINARY_MEDIA_TYPES if media is None else media)
+    route = LambdaRoute(
+        events, stage, handler, DEFAULT_BINARY_MEDIA_TYPES if media is None else media
+    )
     import django.test
     import django.test.client
     from django.test import SimpleTestCase

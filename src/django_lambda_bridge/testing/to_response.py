@@ -20,7 +20,10 @@ _MESSAGE_ATTRIBUTES = ("_container", "_iterator", "file_to_stream", "_resource_c
 
 
 def as_received(
-    reply: DecodedReply, raw_reply: Mapping[str, Any], environ: Mapping[str, Any], route: LambdaRoute
+    reply: DecodedReply,
+    raw_reply: Mapping[str, Any],
+    environ: Mapping[str, Any],
+    route: LambdaRoute,
 ) -> DecodedReply:
     """What the gateway hands the client for this reply.
 

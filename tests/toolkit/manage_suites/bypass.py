@@ -9,8 +9,8 @@ from tests.testapp import views
 class BypassTests(SimpleTestCase):
     def test_request_factory_calls_the_view_directly(self):
         response = views.echo(RequestFactory().get("/echo/"))
-        self.assertEqual(response.status_code, 200)
+        assert response.status_code == 200
 
     def test_a_client_built_on_djangos_in_process_handler(self):
         environ = RequestFactory()._base_environ(PATH_INFO="/echo/", REQUEST_METHOD="GET")
-        self.assertEqual(ClientHandler()(environ).status_code, 200)
+        assert ClientHandler()(environ).status_code == 200

@@ -7,7 +7,7 @@ class _TwoRequests:
     def test_two_requests(self):
         for _ in range(2):
             response = self.client.get("/echo/")
-            self.assertEqual(response.status_code, 200)
+            assert response.status_code == 200
 
 
 class FirstTests(_TwoRequests, SimpleTestCase):
