@@ -39,6 +39,7 @@ def test_no_request_through_the_handler_fails_loudly():
     assert "1 test client requests bypassed the Lambda handler" in run.stderr
     assert "django-ninja's TestClient are never routed" in run.stderr
     assert "the run fails because of the above" in run.stderr
+    assert "W090" not in run.stderr  # this runner does apply the switch
 
 
 def test_strict_also_fails_a_partial_bypass():
@@ -82,3 +83,12 @@ def test_the_app_config_imports_no_test_machinery(events):
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert result.stdout.strip() == "clean", result.stderr
+
+
+def test_the_switch_with_djangos_own_runner_warns_before_the_run():
+    run = run_manage_test(BYPASS, env=clean_env(DJANGO_LAMBDA_EVENTS="v1"), runner=None)
+    assert run.returncode == 0  # Django's runner: in-process, as before the switch
+    assert "django_lambda_bridge.W090" in run.stderr
+    assert "LambdaDiscoverRunner" in run.stderr
+    ours = run_manage_test(BYPASS, env=clean_env(), runner=None)
+    assert "W090" not in ours.stderr

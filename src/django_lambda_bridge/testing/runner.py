@@ -78,6 +78,8 @@ class LambdaDiscoverRunner(DiscoverRunner):
     """``DiscoverRunner`` with the ``--lambda-*`` switch."""
 
     parallel_test_suite = LambdaParallelTestSuite
+    #: Tells the app's system check (W090) that this runner reads the switch.
+    applies_lambda_switch = True
 
     def __init__(
         self,
