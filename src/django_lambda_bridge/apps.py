@@ -16,6 +16,8 @@ from django.core.checks import CheckMessage, register
 #: The switch ``manage.py test`` users set; read by ``testing.runner``, not here.
 ENV_EVENTS = "DJANGO_LAMBDA_EVENTS"
 LAMBDA_RUNNER = "django_lambda_bridge.testing.runner.LambdaDiscoverRunner"
+#: Set by that runner while it runs (it may be chosen with --testrunner, not TEST_RUNNER).
+ENV_RUNNER_ACTIVE = "DJANGO_LAMBDA_RUNNER_ACTIVE"
 
 
 def check_test_switch(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
@@ -24,7 +26,7 @@ def check_test_switch(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
     ``manage.py test`` runs the system checks first, so a suite that would
     otherwise run in-process and pass silently says so before it starts.
     """
-    if not os.environ.get(ENV_EVENTS, "").strip():
+    if not os.environ.get(ENV_EVENTS, "").strip() or os.environ.get(ENV_RUNNER_ACTIVE):
         return []
     from django.conf import settings
     from django.utils.module_loading import import_string

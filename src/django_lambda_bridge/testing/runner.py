@@ -22,6 +22,7 @@ from typing import Any
 
 from django.test.runner import DiscoverRunner, ParallelTestSuite
 
+from django_lambda_bridge.apps import ENV_RUNNER_ACTIVE
 from django_lambda_bridge.errors import ConfigurationError
 from django_lambda_bridge.testing import tally
 from django_lambda_bridge.testing.events import FORMATS
@@ -92,6 +93,7 @@ class LambdaDiscoverRunner(DiscoverRunner):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        os.environ[ENV_RUNNER_ACTIVE] = "1"  # the app's W090 check: this runner reads the switch
         self.lambda_args = self._lambda_args(
             lambda_events, lambda_stage, lambda_handler, lambda_binary_media_types
         )
