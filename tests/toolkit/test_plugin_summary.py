@@ -154,3 +154,36 @@ def test_a_real_xdist_run_counts_every_worker(project):
     result = run(project, "--lambda-events=v2", "-n", "2", "--lambda-strict")
     assert result.ret == 0
     result.stdout.fnmatch_lines(["*: 6 test client requests went through the Lambda handler"])
+
+
+# --- fixture names -------------------------------------------------------------------
+
+
+def test_a_projects_own_generic_fixtures_do_not_clash_with_the_plugins(project):
+    project.makeconftest(
+        """
+import pytest
+
+@pytest.fixture(scope="session")
+def moto_server():
+    return "the project's own, not a MotoServer"
+
+@pytest.fixture
+def invoke():
+    return 42
+"""
+    )
+    project.makepyfile(
+        test_app="""
+from django_lambda_bridge.testing.fixtures import Invoker
+
+def test_both(moto_server, invoke, lambda_invoke, lambda_sqs_queue):
+    assert moto_server == "the project's own, not a MotoServer"
+    assert invoke == 42
+    assert isinstance(lambda_invoke, Invoker)
+    lambda_sqs_queue.send("x")
+    assert [m["Body"] for m in lambda_sqs_queue.receive()] == ["x"]
+"""
+    )
+    result = run(project)
+    result.assert_outcomes(passed=1)
