@@ -92,3 +92,21 @@ def test_the_switch_with_djangos_own_runner_warns_before_the_run():
     assert "LambdaDiscoverRunner" in run.stderr
     ours = run_manage_test(BYPASS, env=clean_env(), runner=None)
     assert "W090" not in ours.stderr
+
+
+def test_spawned_parallel_workers_are_routed_and_counted():
+    """macOS's (and Python 3.14's) start methods re-import everything in each worker."""
+    code = (
+        "import multiprocessing\n"
+        "multiprocessing.set_start_method('spawn')\n"
+        "from django.core.management import execute_from_command_line\n"
+        f"execute_from_command_line(['manage.py', 'test', {ROUTED!r}, '--parallel=2',\n"
+        "    '--testrunner=django_lambda_bridge.testing.runner.LambdaDiscoverRunner',\n"
+        "    '--lambda-events=v2'])\n"
+    )
+    env = clean_env(DJANGO_SETTINGS_MODULE="tests.settings", PYTHONPATH=f"{ROOT / 'src'}:{ROOT}")
+    run = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert routed_count(run.stderr) == 8
