@@ -9,7 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SWITCH_VARIABLES = ("DJANGO_LAMBDA_EVENTS", "DJANGO_LAMBDA_STAGE", "DJANGO_LAMBDA_HANDLER")
+SWITCH_VARIABLES = (
+    "DJANGO_LAMBDA_EVENTS",
+    "DJANGO_LAMBDA_STAGE",
+    "DJANGO_LAMBDA_HANDLER",
+    "DJANGO_LAMBDA_BINARY_MEDIA_TYPES",
+    "DJANGO_LAMBDA_STRICT",
+)
+LAMBDA_RUNNER = "django_lambda_bridge.testing.runner.LambdaDiscoverRunner"
 
 
 @dataclass
@@ -57,11 +64,23 @@ def run_pytest(tmp_path, *args, env=None):
     return SuiteRun(result.returncode, result.stdout + result.stderr, outcomes)
 
 
-def run_manage_test(*labels, env):
+def run_manage_test(*labels, env, runner=LAMBDA_RUNNER):
+    """``manage.py test`` with the Lambda runner, as a project that set TEST_RUNNER to it."""
+    runner_option = [f"--testrunner={runner}"] if runner else []
     return subprocess.run(
-        [sys.executable, "-m", "django", "test", *labels, "--settings=tests.settings", "-v", "2"],
+        [
+            sys.executable,
+            "-m",
+            "django",
+            "test",
+            *labels,
+            "--settings=tests.settings",
+            "-v",
+            "2",
+            *runner_option,
+        ],
         cwd=ROOT,
-        env={**env, "PYTHONPATH": str(ROOT)},
+        env={**env, "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}"},  # this tree, not an installed copy
         capture_output=True,
         text=True,
         timeout=600,

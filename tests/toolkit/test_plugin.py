@@ -42,23 +42,23 @@ def test_lambda_event_has_every_factory(lambda_event):
     assert lambda_event.apigw_rest_event("GET", "/")["httpMethod"] == "GET"
 
 
-def test_invoke_calls_the_project_handler(invoke, lambda_event):
-    assert isinstance(invoke, Invoker)
-    reply = invoke(lambda_event.http_event("v1", "GET", "/echo/", query="q=1"))
+def test_invoke_calls_the_project_handler(lambda_invoke, lambda_event):
+    assert isinstance(lambda_invoke, Invoker)
+    reply = lambda_invoke(lambda_event.http_event("v1", "GET", "/echo/", query="q=1"))
     assert reply["statusCode"] == 200
-    decoded = invoke.http(lambda_event.http_event("alb", "GET", "/binary/"))
+    decoded = lambda_invoke.http(lambda_event.http_event("alb", "GET", "/binary/"))
     assert decoded.body == bytes(range(256))
 
 
-def test_invoke_passes_errors_of_non_http_events_through(invoke):
+def test_invoke_passes_errors_of_non_http_events_through(lambda_invoke):
     with pytest.raises(Exception, match="event"):
-        invoke({"unknown": "shape"})
+        lambda_invoke({"unknown": "shape"})
 
 
 @pytest.mark.django_db
-def test_invoke_keeps_the_test_transaction(invoke, lambda_event, django_user_model):
+def test_invoke_keeps_the_test_transaction(lambda_invoke, lambda_event, django_user_model):
     django_user_model.objects.create_user("kept")
-    invoke(lambda_event.http_event("v2", "GET", "/echo/"))
+    lambda_invoke(lambda_event.http_event("v2", "GET", "/echo/"))
     # A closed connection would have rolled the test's transaction back.
     assert django_user_model.objects.filter(username="kept").exists()
 
@@ -70,26 +70,26 @@ def test_client_fixtures(lambda_client, lambda_api_client):
     assert lambda_client.get("/echo/").json()["kind"] == "apigateway-rest"
 
 
-def test_sqs_queue(sqs_queue):
-    message_id = sqs_queue.send("hello")
-    messages = sqs_queue.receive()
+def test_sqs_queue(lambda_sqs_queue):
+    message_id = lambda_sqs_queue.send("hello")
+    messages = lambda_sqs_queue.receive()
     assert [(m["MessageId"], m["Body"]) for m in messages] == [(message_id, "hello")]
-    assert sqs_queue.arn.endswith(":" + sqs_queue.name)
+    assert lambda_sqs_queue.arn.endswith(":" + lambda_sqs_queue.name)
 
 
-def test_sns_topic_delivers_to_a_queue(sns_topic, sqs_queue):
-    sns_topic.subscribe_queue(sqs_queue)
-    sns_topic.client.publish(TopicArn=sns_topic.arn, Message="ping", Subject="s")
-    (message,) = sqs_queue.receive()
+def test_sns_topic_delivers_to_a_queue(lambda_sns_topic, lambda_sqs_queue):
+    lambda_sns_topic.subscribe_queue(lambda_sqs_queue)
+    lambda_sns_topic.client.publish(TopicArn=lambda_sns_topic.arn, Message="ping", Subject="s")
+    (message,) = lambda_sqs_queue.receive()
     envelope = json.loads(message["Body"])
-    assert envelope["TopicArn"] == sns_topic.arn
+    assert envelope["TopicArn"] == lambda_sns_topic.arn
     assert envelope["Message"] == "ping"
 
 
-def test_s3_bucket(s3_bucket):
-    s3_bucket.put("a/b.bin", b"\x00\xff")
-    assert s3_bucket.get("a/b.bin") == b"\x00\xff"
-    listed = s3_bucket.client.list_objects_v2(Bucket=s3_bucket.name)
+def test_s3_bucket(lambda_s3_bucket):
+    lambda_s3_bucket.put("a/b.bin", b"\x00\xff")
+    assert lambda_s3_bucket.get("a/b.bin") == b"\x00\xff"
+    listed = lambda_s3_bucket.client.list_objects_v2(Bucket=lambda_s3_bucket.name)
     assert [o["Key"] for o in listed["Contents"]] == ["a/b.bin"]
 
 
@@ -193,12 +193,12 @@ def test_aws_fixtures_start_their_own_moto_server(tmp_path):
     result = run_foreign_project(
         tmp_path,
         """
-        def test_queue(sqs_queue, s3_bucket):
-            sqs_queue.send("x")
-            assert [m["Body"] for m in sqs_queue.receive()] == ["x"]
-            assert sqs_queue.url.startswith("http://127.0.0.1:")
-            s3_bucket.put("k", b"v")
-            assert s3_bucket.get("k") == b"v"
+        def test_queue(lambda_sqs_queue, lambda_s3_bucket):
+            lambda_sqs_queue.send("x")
+            assert [m["Body"] for m in lambda_sqs_queue.receive()] == ["x"]
+            assert lambda_sqs_queue.url.startswith("http://127.0.0.1:")
+            lambda_s3_bucket.put("k", b"v")
+            assert lambda_s3_bucket.get("k") == b"v"
         """,
     )
     assert result.returncode == 0, result.stdout + result.stderr

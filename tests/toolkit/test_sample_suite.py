@@ -1,6 +1,8 @@
 """The sample app's own API suite, unchanged, gives the same results through the
 Lambda path as in-process; and through a bare apig-wsgi handler it does not."""
 
+import re
+
 import pytest
 
 from tests.toolkit.runner import clean_env, run_manage_test, run_pytest
@@ -76,6 +78,9 @@ def test_manage_py_test_with_the_environment_variable():
     ours = run_manage_test("tests.sampleapp.tests", env=env)
     assert ours.returncode == 0, ours.stderr[-3000:]
     assert "OK" in ours.stderr
+    count = re.search(r"django-lambda-bridge: (\d+) test client requests went through", ours.stderr)
+    assert count, ours.stderr[-2000:]
+    assert int(count.group(1)) >= 50
     bare = run_manage_test("tests.sampleapp.tests", env={**env, "DJANGO_LAMBDA_HANDLER": BARE})
     assert bare.returncode == 1
     assert "test_next_link_leads_to_the_second_page" in bare.stderr

@@ -1,4 +1,10 @@
-"""Helpers to drive the real handler with real event shapes in tests."""
+"""Helpers to drive the real handler with real event shapes in tests.
+
+``LambdaClient``, ``LambdaAPIClient`` and ``ContractDifference`` are imported
+on first use, so this package loads without Django's test machinery or DRF.
+"""
+
+from typing import TYPE_CHECKING, Any
 
 from django_lambda_bridge.testing.context import FakeContext
 from django_lambda_bridge.testing.events import (
@@ -34,9 +40,23 @@ from django_lambda_bridge.testing.records import (
 )
 from django_lambda_bridge.testing.replies import DecodedReply, decode_reply
 
+if TYPE_CHECKING:
+    from django_lambda_bridge.testing.clients import LambdaClient
+    from django_lambda_bridge.testing.contract import ContractDifference
+    from django_lambda_bridge.testing.drf_client import LambdaAPIClient
+
+_LAZY = {
+    "LambdaClient": "django_lambda_bridge.testing.clients",
+    "LambdaAPIClient": "django_lambda_bridge.testing.drf_client",
+    "ContractDifference": "django_lambda_bridge.testing.contract",
+}
+
 __all__ = [
+    "ContractDifference",
     "DecodedReply",
     "FakeContext",
+    "LambdaAPIClient",
+    "LambdaClient",
     "alb_event",
     "apigw_http_event",
     "apigw_rest_event",
@@ -66,3 +86,14 @@ __all__ = [
     "sqs_record",
     "warm_up_event",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value

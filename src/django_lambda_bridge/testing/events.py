@@ -2,8 +2,8 @@
 
 Each returns a plain dict exactly as Lambda would deliver it, so tests, the
 local emulator and the test clients all drive the real handler with real
-shapes. Bodies given as bytes that are not UTF-8 are base64-encoded, as API
-Gateway does for binary media types.
+shapes. Bodies given as bytes that are not UTF-8 are base64-encoded, as every
+AWS source does, and a query string given as text travels exactly as given.
 """
 
 from __future__ import annotations
@@ -59,22 +59,45 @@ def _query_pairs(query: str | Mapping[str, Any] | None) -> list[tuple[str, str]]
 
 
 def _body(body: bytes | str | None, base64: bool | None) -> tuple[str | None, bool]:
+    """The event's ``body`` and ``isBase64Encoded``; ``base64=None`` lets the bytes decide.
+
+    A JSON event can only carry text, so bytes that are not UTF-8 always travel
+    base64, the way every AWS source sends them.
+    """
     if body is None or body in (b"", ""):
         return None, False
-    if isinstance(body, str):
-        raw = body.encode("utf-8")
-        if not base64:
+    raw = body.encode("utf-8") if isinstance(body, str) else body
+    if not base64:
+        if isinstance(body, str):
             return body, False
-    else:
-        raw = body
-        if base64 is None:
-            try:
-                return raw.decode("utf-8"), False
-            except UnicodeDecodeError:
-                base64 = True
-        elif not base64:
+        try:
             return raw.decode("utf-8"), False
+        except UnicodeDecodeError:
+            if base64 is False:
+                raise ValueError(
+                    "base64=False, but the body is not UTF-8 text; an event can only "
+                    "carry such bytes base64-encoded (leave base64 unset)."
+                ) from None
     return b64encode(raw).decode("ascii"), True
+
+
+def _raw_query(query: str | Mapping[str, Any] | None, from_path: str) -> str:
+    """The query string as the client's request line carries it, never re-encoded."""
+    if isinstance(query, str) and query.lstrip("?"):
+        return query.lstrip("?")
+    if query and not isinstance(query, str):
+        return urlencode(_query_pairs(query))
+    return from_path
+
+
+def _raw_pairs(raw: str) -> list[tuple[str, str]]:
+    """Split a query string without decoding it (the ALB passes values as sent)."""
+    pairs: list[tuple[str, str]] = []
+    for piece in raw.split("&"):
+        if piece:
+            key, _, value = piece.partition("=")
+            pairs.append((key, value))
+    return pairs
 
 
 def _split_path(path: str) -> tuple[str, str]:
@@ -113,7 +136,7 @@ def apigw_rest_event(
     stage URLs on 127.0.0.1).
     """
     path, raw_query = _split_path(path)
-    pairs = _query_pairs(query) or parse_qsl(raw_query, keep_blank_values=True)
+    pairs = parse_qsl(_raw_query(query, raw_query), keep_blank_values=True)
     header_pairs = [("Host", host), *_header_pairs(headers)]
     multi_headers: dict[str, list[str]] = {}
     for name, value in header_pairs:
@@ -200,7 +223,8 @@ def apigw_http_event(
     ``stage_in_url`` forces the former.
     """
     path, raw_query = _split_path(path)
-    pairs = _query_pairs(query) or parse_qsl(raw_query, keep_blank_values=True)
+    raw_query = _raw_query(query, raw_query)
+    pairs = parse_qsl(raw_query, keep_blank_values=True)
     if stage_in_url is None:
         stage_in_url = ".execute-api." in host
     if stage_in_url:
@@ -226,7 +250,7 @@ def apigw_http_event(
         "version": "2.0",
         "routeKey": route_key,
         "rawPath": quote(raw_path, safe="/%:@!$&'()*+,;="),
-        "rawQueryString": urlencode(pairs),
+        "rawQueryString": raw_query,
         "headers": merged,
         "requestContext": {
             "accountId": ACCOUNT,
@@ -288,10 +312,11 @@ def alb_event(
     """An ALB target event, in single- or multi-value header mode.
 
     The ALB appends the client's address to X-Forwarded-For, after anything
-    the client itself sent, and passes query values still percent-encoded.
+    the client itself sent, and passes query names and values as the client
+    sent them, still percent-encoded.
     """
     path, raw_query = _split_path(path)
-    pairs = _query_pairs(query) or parse_qsl(raw_query, keep_blank_values=True)
+    pairs = _raw_pairs(_raw_query(query, raw_query))
     header_pairs = [("host", host), *((n.lower(), v) for n, v in _header_pairs(headers))]
     forwarded = [v for n, v in header_pairs if n == "x-forwarded-for"]
     header_pairs = [(n, v) for n, v in header_pairs if n != "x-forwarded-for"]
@@ -312,7 +337,7 @@ def alb_event(
             multi.setdefault(name, []).append(value)
         query_multi: dict[str, list[str]] = {}
         for key, value in pairs:
-            query_multi.setdefault(quote(key, safe=""), []).append(quote(value, safe=""))
+            query_multi.setdefault(key, []).append(value)
         event["multiValueHeaders"] = multi
         event["multiValueQueryStringParameters"] = query_multi
     else:
@@ -320,7 +345,7 @@ def alb_event(
         for name, value in header_pairs:
             single[name] = value  # single-value mode keeps the last one, like the ALB
         event["headers"] = single
-        event["queryStringParameters"] = {quote(k, safe=""): quote(v, safe="") for k, v in pairs}
+        event["queryStringParameters"] = dict(pairs)
     return event
 
 

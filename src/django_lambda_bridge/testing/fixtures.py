@@ -47,7 +47,7 @@ class Invoker:
         self.handler = handler
 
     def __call__(self, event: dict[str, Any], context: Any = None) -> Any:
-        from django_lambda_bridge.testing.client import lambda_request_scope
+        from django_lambda_bridge.testing.seam import lambda_request_scope
 
         with lambda_request_scope():
             return self.handler(event, context if context is not None else FakeContext())
@@ -62,22 +62,23 @@ class Invoker:
 @pytest.fixture
 def lambda_handler() -> Callable[[dict[str, Any], Any], Any]:
     """The project's handler: ``--lambda-handler``, ``$DJANGO_LAMBDA_HANDLER``, else built."""
-    from django_lambda_bridge.testing.client import active_route, get_project_handler
+    from django_lambda_bridge.testing.loading import get_project_handler
+    from django_lambda_bridge.testing.switch import active_route
 
     route = active_route()
     return get_project_handler(route.handler if route else None)
 
 
 @pytest.fixture
-def invoke(lambda_handler: Callable[[dict[str, Any], Any], Any]) -> Invoker:
-    """``invoke(event, context=None)`` returns the handler's reply; ``invoke.http`` decodes it."""
+def lambda_invoke(lambda_handler: Callable[[dict[str, Any], Any], Any]) -> Invoker:
+    """``lambda_invoke(event)`` returns the handler's reply; ``lambda_invoke.http`` decodes it."""
     return Invoker(lambda_handler)
 
 
 @pytest.fixture
 def lambda_client() -> Any:
     """A ``LambdaClient`` for the format chosen with ``--lambda-events`` (v1 by default)."""
-    from django_lambda_bridge.testing.client import LambdaClient
+    from django_lambda_bridge.testing.clients import LambdaClient
 
     return LambdaClient()
 
@@ -95,8 +96,8 @@ def lambda_api_client() -> Any:
 
 
 @pytest.fixture(scope="session")
-def moto_server() -> Iterator[Any]:
-    """moto on 127.0.0.1 for the session; a project's own ``moto_server`` fixture wins."""
+def lambda_moto_server() -> Iterator[Any]:
+    """moto on 127.0.0.1 for the session; a project's own ``lambda_moto_server`` wins."""
     pytest.importorskip("moto", reason="the AWS fixtures need moto[server]")
     pytest.importorskip("boto3", reason="the AWS fixtures need boto3")
     from django_lambda_bridge.testing.aws import MotoServer
@@ -163,9 +164,9 @@ class S3Bucket:
 
 
 @pytest.fixture
-def sqs_queue(moto_server: Any) -> Iterator[SqsQueue]:
+def lambda_sqs_queue(lambda_moto_server: Any) -> Iterator[SqsQueue]:
     """A new, empty standard queue on the moto server, deleted after the test."""
-    client = moto_server.client("sqs")
+    client = lambda_moto_server.client("sqs")
     name = _unique("test-queue")
     url = client.create_queue(QueueName=name)["QueueUrl"]
     arn = client.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
@@ -176,9 +177,9 @@ def sqs_queue(moto_server: Any) -> Iterator[SqsQueue]:
 
 
 @pytest.fixture
-def sns_topic(moto_server: Any) -> Iterator[SnsTopic]:
+def lambda_sns_topic(lambda_moto_server: Any) -> Iterator[SnsTopic]:
     """A new SNS topic on the moto server, deleted after the test."""
-    client = moto_server.client("sns")
+    client = lambda_moto_server.client("sns")
     name = _unique("test-topic")
     arn = client.create_topic(Name=name)["TopicArn"]
     yield SnsTopic(name, arn, client)
@@ -186,9 +187,9 @@ def sns_topic(moto_server: Any) -> Iterator[SnsTopic]:
 
 
 @pytest.fixture
-def s3_bucket(moto_server: Any) -> Iterator[S3Bucket]:
+def lambda_s3_bucket(lambda_moto_server: Any) -> Iterator[S3Bucket]:
     """A new, empty S3 bucket on the moto server, emptied and deleted after the test."""
-    client = moto_server.client("s3")
+    client = lambda_moto_server.client("s3")
     name = _unique("test-bucket")
     client.create_bucket(Bucket=name)
     yield S3Bucket(name, client)
