@@ -32,6 +32,7 @@ class Kind(StrEnum):
     FIREHOSE = "firehose"
     AUTHORIZER = "authorizer"
     VPC_LATTICE = "vpc-lattice"
+    WEBSOCKET = "apigateway-websocket"
     WARM_UP = "warm-up"
     MANAGE = "manage"
     INVOKE = "invoke"
@@ -59,6 +60,21 @@ def _is_authorizer(event: _Event) -> bool:
     return ("methodArn" in event or "routeArn" in event) and event.get("type") in (
         "TOKEN",
         "REQUEST",
+    )
+
+
+#: ``requestContext.eventType`` of API Gateway WebSocket API events.
+_WEBSOCKET_EVENT_TYPES = ("CONNECT", "DISCONNECT", "MESSAGE")
+
+
+def _is_websocket(event: _Event) -> bool:
+    # Checked before the REST shape: a $connect event carries headers (and, from some
+    # front doors, httpMethod/path) but is a WebSocket handshake, not a Django request.
+    rc = _request_context(event)
+    return (
+        rc.get("eventType") in _WEBSOCKET_EVENT_TYPES
+        and "connectionId" in rc
+        and "routeKey" in rc
     )
 
 
@@ -126,12 +142,13 @@ def _is_manage(event: _Event) -> bool:
 
 #: Order matters: the first predicate that holds wins. Specific shapes come
 #: before the general ones they resemble (authorizer and Lattice requests look
-#: like HTTP events; Function URLs are v2 events). Envelopes are classified by
+#: like HTTP events, and so do WebSocket events; Function URLs are v2 events). Envelopes are classified by
 #: their outside: SNS, S3 or EventBridge messages delivered through SQS are SQS
 #: batches (the event router opens them), and S3 events sent through EventBridge
 #: are EventBridge events.
 TABLE: tuple[tuple[Kind, Callable[[_Event], bool]], ...] = (
     (Kind.AUTHORIZER, _is_authorizer),
+    (Kind.WEBSOCKET, _is_websocket),
     (Kind.VPC_LATTICE, _is_lattice),
     (Kind.ALB, _is_alb),
     (Kind.FUNCTION_URL, _is_function_url),
@@ -167,7 +184,7 @@ def classify(event: Any) -> Kind:
         )
     raise UnknownEventError(
         f"Cannot tell what kind of event this is ({describe_keys(event)}). "
-        "Expected an API Gateway, ALB or Function URL request, an SQS/SNS/S3/DynamoDB/"
-        "Kinesis batch, an EventBridge event, or a direct invocation such as "
+        "Expected an API Gateway (REST, HTTP or WebSocket), ALB or Function URL request, "
+        "an SQS/SNS/S3/DynamoDB/Kinesis batch, an EventBridge event, or a direct invocation such as "
         '{"manage": [...]} or {"invoke": "name"}.'
     )

@@ -84,10 +84,33 @@ def test_deadline_stops_taking_records_and_reports_the_rest(router, run):
     router.sqs(queue="q")(handler)
     event = sqs_event("r1", "r2", "r3", "r4", queue="q")
     ids = [r["messageId"] for r in event["Records"]]
-    reply = run(event, context, deadline_margin_ms=25_000)
+    reply = run(event, context, deadline_margin_ms=25_000, deadline_margin_fraction=1.0)
     # 60 s -> r1 -> 40 s -> r2 -> 20 s left < 25 s margin: r3 and r4 are not run.
     assert handler.ran == ["r1", "r2"]
     assert failures(reply) == ids[2:]
+
+
+def test_the_margin_is_capped_by_a_fraction_of_the_starting_time(router, run):
+    """The same batch with the default fraction: 25% of 60 s is 15 s, under the 25 s."""
+    context = FakeContext(timeout_ms=60_000)
+    handler = Recorder(context, spend_ms=20_000)
+    router.sqs(queue="q")(handler)
+    event = sqs_event("r1", "r2", "r3", "r4", queue="q")
+    reply = run(event, context, deadline_margin_ms=25_000)
+    # 60 -> r1 -> 40 -> r2 -> 20 (>= 15) -> r3 -> 0 (< 15): only r4 waits.
+    assert handler.ran == ["r1", "r2", "r3"]
+    assert failures(reply) == [event["Records"][3]["messageId"]]
+
+
+@pytest.mark.parametrize("timeout_ms", [3_000, 6_000])
+def test_short_timeouts_run_the_whole_batch_with_the_default_margin(router, run, timeout_ms):
+    """Issue 7 item 1: a 10 s margin under Lambda's 3 s default once ran one record."""
+    context = FakeContext(timeout_ms=timeout_ms)
+    handler = Recorder(context, spend_ms=100)
+    router.sqs(queue="q")(handler)
+    event = sqs_event(*(f"r{i}" for i in range(10)), queue="q")
+    assert failures(run(event, context)) == []
+    assert handler.ran == [f"r{i}" for i in range(10)]
 
 
 def test_deadline_margin_zero_runs_everything(router, run):
@@ -101,14 +124,14 @@ def test_deadline_margin_zero_runs_everything(router, run):
 
 
 def test_the_first_record_always_runs(router, run, caplog):
-    context = FakeContext(timeout_ms=3_000)  # Lambda's default timeout, under the margin
-    handler = Recorder()
+    context = FakeContext(timeout_ms=3_000)
+    handler = Recorder(context, spend_ms=2_900)  # the first record eats nearly everything
     router.sqs(queue="q")(handler)
     event = sqs_event("r1", "r2", queue="q")
     reply = run(event, context)
     assert handler.ran == ["r1"]
     assert failures(reply) == [event["Records"][1]["messageId"]]
-    assert "DEADLINE_MARGIN_MS" in caplog.text
+    assert "counts as one receive" in caplog.text
 
 
 def test_no_context_means_no_deadline(router, run):
