@@ -72,9 +72,7 @@ def _is_websocket(event: _Event) -> bool:
     # front doors, httpMethod/path) but is a WebSocket handshake, not a Django request.
     rc = _request_context(event)
     return (
-        rc.get("eventType") in _WEBSOCKET_EVENT_TYPES
-        and "connectionId" in rc
-        and "routeKey" in rc
+        rc.get("eventType") in _WEBSOCKET_EVENT_TYPES and "connectionId" in rc and "routeKey" in rc
     )
 
 
@@ -141,9 +139,9 @@ def _is_manage(event: _Event) -> bool:
 
 
 #: Order matters: the first predicate that holds wins. Specific shapes come
-#: before the general ones they resemble (authorizer and Lattice requests look
-#: like HTTP events, and so do WebSocket events; Function URLs are v2 events). Envelopes are classified by
-#: their outside: SNS, S3 or EventBridge messages delivered through SQS are SQS
+#: before the general ones they resemble (authorizer, WebSocket and Lattice
+#: events look like HTTP requests; Function URLs are v2 events). Envelopes are
+#: classified by their outside: SNS, S3 or EventBridge messages delivered through SQS are SQS
 #: batches (the event router opens them), and S3 events sent through EventBridge
 #: are EventBridge events.
 TABLE: tuple[tuple[Kind, Callable[[_Event], bool]], ...] = (
@@ -185,6 +183,6 @@ def classify(event: Any) -> Kind:
     raise UnknownEventError(
         f"Cannot tell what kind of event this is ({describe_keys(event)}). "
         "Expected an API Gateway (REST, HTTP or WebSocket), ALB or Function URL request, "
-        "an SQS/SNS/S3/DynamoDB/Kinesis batch, an EventBridge event, or a direct invocation such as "
-        '{"manage": [...]} or {"invoke": "name"}.'
+        "an SQS/SNS/S3/DynamoDB/Kinesis batch, an EventBridge event, or a direct invocation "
+        'such as {"manage": [...]} or {"invoke": "name"}.'
     )

@@ -26,12 +26,14 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
+from django_lambda_bridge.conf import BridgeSettings
 from django_lambda_bridge.errors import (
     BatchFailedError,
     EventError,
     MalformedEventError,
     RecordSkippedError,
 )
+from django_lambda_bridge.events.deadline import effective_margin_ms
 from django_lambda_bridge.kinds import Kind
 
 logger = logging.getLogger("django_lambda_bridge.events")
@@ -43,16 +45,7 @@ EVENT_TYPES: dict[Kind, EventType] = {
 }
 
 #: The default share of the batch's starting time kept as the margin at most.
-DEFAULT_MARGIN_FRACTION = 0.25
-
-
-def effective_margin_ms(margin_ms: int, fraction: float, start_ms: int) -> int:
-    """The margin used for a batch that starts with ``start_ms`` left.
-
-    The smaller of the setting and ``fraction`` of the starting time: a 10 s
-    margin under a 6 s timeout would otherwise run one record per batch.
-    """
-    return min(margin_ms, int(start_ms * fraction))
+DEFAULT_MARGIN_FRACTION = BridgeSettings.DEADLINE_MARGIN_FRACTION
 
 
 class Deadline:

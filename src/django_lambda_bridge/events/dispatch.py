@@ -87,8 +87,9 @@ def dispatch_event(
     Batches (SQS, Kinesis, DynamoDB) return ``{"batchItemFailures": [...]}``;
     tumbling-window batches add the new ``state``. Invocations, EventBridge
     events, schedules and CloudWatch Logs return the handler's return value;
-    WebSocket events the reply API Gateway expects (``statusCode``...). SNS and S3 deliveries return ``None``. A failure
-    raises, so Lambda retries or dead-letters the event; nothing is dropped.
+    WebSocket events the reply API Gateway expects (``statusCode``...). SNS
+    and S3 deliveries return ``None``. A failure raises, so Lambda retries or
+    dead-letters the event; nothing is dropped.
     """
     if router is None:
         from django_lambda_bridge.events import router as default_router

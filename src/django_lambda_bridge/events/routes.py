@@ -403,9 +403,7 @@ class Router:
         ``window`` picks tumbling-window routes instead of per-record ones.
         """
         found = [
-            r
-            for r in self._routes
-            if r.kind is kind and r.window is window and r.matches(facts)
+            r for r in self._routes if r.kind is kind and r.window is window and r.matches(facts)
         ]
         if len(found) > 1:
             raise AmbiguousRouteError(
