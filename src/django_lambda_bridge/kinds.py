@@ -112,6 +112,20 @@ def _records_from(source: str) -> Callable[[_Event], bool]:
     return lambda event: _record_source(event) == source
 
 
+def _window_service(event: _Event) -> str | None:
+    """The service of a tumbling-window batch's ``eventSourceARN``: its last
+    invocation may carry no records to tell the source by."""
+    arn = event.get("eventSourceARN")
+    if "window" not in event or not isinstance(arn, str) or not arn.startswith("arn:"):
+        return None
+    parts = arn.split(":", 3)
+    return parts[2] if len(parts) > 2 else None
+
+
+def _stream_from(source: str, service: str) -> Callable[[_Event], bool]:
+    return lambda event: _record_source(event) == source or _window_service(event) == service
+
+
 #: ``aws.events``: a rule's ``Scheduled Event``. ``aws.scheduler``: an EventBridge
 #: Scheduler schedule whose target Input has the same shape (docs/events.md),
 #: since Scheduler itself sends only the Input it is given.
@@ -155,8 +169,8 @@ TABLE: tuple[tuple[Kind, Callable[[_Event], bool]], ...] = (
     (Kind.SQS, _records_from("aws:sqs")),
     (Kind.SNS, _records_from("aws:sns")),
     (Kind.S3, _records_from("aws:s3")),
-    (Kind.DYNAMODB, _records_from("aws:dynamodb")),
-    (Kind.KINESIS, _records_from("aws:kinesis")),
+    (Kind.DYNAMODB, _stream_from("aws:dynamodb", "dynamodb")),
+    (Kind.KINESIS, _stream_from("aws:kinesis", "kinesis")),
     (Kind.SCHEDULE, _is_schedule),
     (Kind.EVENTBRIDGE, _is_eventbridge),
     (Kind.CLOUDWATCH_LOGS, lambda e: "awslogs" in e),
