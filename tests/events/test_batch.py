@@ -168,3 +168,77 @@ def test_records_without_an_id_refuse_the_batch(router, run):
     del record["kinesis"]["sequenceNumber"]
     with pytest.raises(MalformedEventError, match="no identifier"):
         run({"Records": [record]})
+
+
+# ----- malformed FIFO records fail alone (issue 7, item 13) ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("attributes", "field"),
+    [
+        ("not-an-object", "'attributes'"),
+        (["MessageGroupId", "A"], "'attributes'"),
+        ({"MessageGroupId": 7}, "'attributes.MessageGroupId'"),
+        ({"MessageGroupId": ["A"]}, "'attributes.MessageGroupId'"),
+    ],
+)
+def test_a_malformed_fifo_record_fails_alone(router, run, caplog, attributes, field):
+    handler = Recorder()
+    router.sqs(queue="orders.fifo")(handler)
+    records = [
+        sqs_record("a1", queue="orders.fifo", group_id="A"),
+        sqs_record("bad", queue="orders.fifo", group_id="B"),
+        sqs_record("a2", queue="orders.fifo", group_id="A"),
+        sqs_record("c1", queue="orders.fifo", group_id="C"),
+    ]
+    records[1]["attributes"] = attributes
+    reply = run({"Records": records})
+    assert failures(reply) == [records[1]["messageId"]]
+    assert handler.ran == ["a1", "a2", "c1"]
+    (line,) = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert isinstance(line.args[-1], MalformedEventError)
+    assert field in line.getMessage()
+    assert records[1]["messageId"] in line.getMessage()
+
+
+def test_a_malformed_group_does_not_stop_a_failed_groups_rule(router, run):
+    handler = Recorder()
+    router.sqs(queue="orders.fifo")(handler)
+    records = [
+        sqs_record("fail-a1", queue="orders.fifo", group_id="A"),
+        sqs_record("bad", queue="orders.fifo", group_id="B"),
+        sqs_record("a2", queue="orders.fifo", group_id="A"),
+        sqs_record("c1", queue="orders.fifo", group_id="C"),
+    ]
+    records[1]["attributes"] = None
+    reply = run({"Records": records})
+    assert handler.ran == ["fail-a1", "c1"]  # a2 still waits behind its failed group
+    assert failures(reply) == [r["messageId"] for r in records[:3]]
+
+
+# ----- a record with no route logs one line (issue 7, item 15) ---------------------------
+
+
+def test_a_record_with_no_route_logs_one_line_without_a_traceback(router, run, caplog):
+    router.sqs(queue="known")(Recorder())
+    event = sqs_event("a", queue="known")
+    event["Records"].append(sqs_record("b", queue="unknown"))
+    reply = run(event)
+    assert failures(reply) == [event["Records"][1]["messageId"]]
+    logged = [r for r in caplog.records if r.name.startswith(("django_lambda_bridge", "aws_"))]
+    errors = [r for r in logged if r.levelname in ("ERROR", "WARNING") and "failed" in r.msg]
+    assert len(errors) == 1
+    (line,) = errors
+    assert line.exc_info is None and "Traceback" not in caplog.text
+    message = line.getMessage()
+    assert event["Records"][1]["messageId"] in message
+    assert "No route for the SQS record from queue" in message and "unknown" in message
+    assert "\n" not in message
+
+
+def test_a_failing_handler_still_logs_its_traceback(router, run, caplog):
+    router.sqs(queue="q")(Recorder())
+    event = sqs_event("ok", "fail-x", queue="q")
+    run(event)
+    (line,) = [r for r in caplog.records if r.levelname == "WARNING" and "failed" in r.msg]
+    assert line.exc_info is not None and "RuntimeError: fail-x" in caplog.text

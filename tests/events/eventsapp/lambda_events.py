@@ -41,6 +41,10 @@ def perform(route: str, command: Any) -> Any:
             cursor.execute("SELECT 1 / 0")
     elif op == "count":
         name = Delivery.objects.using(PG).count()
+    elif op == "pid":  # which server connection this record ran on
+        with connections[PG].cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            name = cursor.fetchone()[0]
     CALLS.append((route, name))
     return name
 
