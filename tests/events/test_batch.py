@@ -229,10 +229,12 @@ def test_a_record_with_no_route_logs_one_line_without_a_traceback(router, run, c
     errors = [r for r in logged if r.levelname in ("ERROR", "WARNING") and "failed" in r.msg]
     assert len(errors) == 1
     (line,) = errors
-    assert line.exc_info is None and "Traceback" not in caplog.text
+    assert line.exc_info is None
+    assert "Traceback" not in caplog.text
     message = line.getMessage()
     assert event["Records"][1]["messageId"] in message
-    assert "No route for the SQS record from queue" in message and "unknown" in message
+    assert "No route for the SQS record from queue" in message
+    assert "unknown" in message
     assert "\n" not in message
 
 
@@ -241,4 +243,5 @@ def test_a_failing_handler_still_logs_its_traceback(router, run, caplog):
     event = sqs_event("ok", "fail-x", queue="q")
     run(event)
     (line,) = [r for r in caplog.records if r.levelname == "WARNING" and "failed" in r.msg]
-    assert line.exc_info is not None and "RuntimeError: fail-x" in caplog.text
+    assert line.exc_info is not None
+    assert "RuntimeError: fail-x" in caplog.text

@@ -47,7 +47,8 @@ def test_window_facts_reach_the_handler(router, run):
     run(event)
     (window,) = seen
     assert (window.start, window.end) == ("2026-01-01T00:00:00Z", "2026-01-01T00:02:00Z")
-    assert window.is_terminated_early and not window.is_final_invoke
+    assert window.is_terminated_early
+    assert not window.is_final_invoke
     assert window.shard_id == event["shardId"]
     assert window.records[0].kinesis.data_as_text() == "x"
 
