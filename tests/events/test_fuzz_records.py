@@ -171,7 +171,7 @@ def test_dynamodb_records(count, edits):
             "s3.bucket.name",
             "s3.object.key",
         ]
-    ),  # fmt: skip
+    ),
 )
 def test_sns_and_s3_deliveries_run_or_raise_our_errors(kind, count, edits):
     router, ran = Router(), []
