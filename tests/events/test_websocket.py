@@ -216,3 +216,21 @@ def test_the_endpoint_setting_is_used_through_real_boto3(
     event = websocket_event("$disconnect", connection_id=connection_id)
     assert run(event, FakeContext(), websocket_endpoint_url=endpoint) == {"statusCode": 200}
     assert posted(connection_id) is None  # deleted
+
+
+def test_str_and_repr_carry_no_credentials():
+    event = WebSocketEvent(
+        websocket_event(
+            "$connect",
+            connection_id="c-1",
+            headers={"Authorization": "Bearer s3cr3t", "Cookie": "sessionid=k3y"},
+            query={"token": "t0ken"},
+        )
+    )
+    for text in (str(event), repr(event), f"{event}"):
+        assert "c-1" in text
+        assert "$connect" in text
+        for secret in ("s3cr3t", "k3y", "t0ken"):
+            assert secret not in text
+    message = WebSocketEvent(websocket_event("chat", {"password": "hunter2"}))
+    assert "hunter2" not in str(message)

@@ -82,6 +82,17 @@ class WebSocketEvent(DictWrapper):
         super().__init__(data)
         self._endpoint_url = endpoint_url
 
+    def __str__(self) -> str:
+        # Powertools' str() lists every property; $connect headers and query strings
+        # carry tokens and cookies, and a message body may hold anything.
+        rc = self.request_context
+        return (
+            f"<WebSocketEvent {rc.get('eventType')!s} route_key={rc.get('routeKey')!r} "
+            f"connection_id={rc.get('connectionId')!r}>"
+        )
+
+    __repr__ = __str__
+
     @property
     def request_context(self) -> Mapping[str, Any]:
         rc = self.get("requestContext")

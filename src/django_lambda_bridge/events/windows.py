@@ -41,8 +41,8 @@ class TumblingWindow:
     source_arn: str
     start: str
     end: str
-    state: dict[str, Any]
-    records: list[Any] = field(default_factory=list)
+    state: dict[str, Any] = field(repr=False)  # reprs stay free of stream data
+    records: list[Any] = field(default_factory=list, repr=False)
     shard_id: str | None = None
     #: The window's last invocation: emit the aggregate now; the state returned is dropped.
     is_final_invoke: bool = False
