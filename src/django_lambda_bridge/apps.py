@@ -19,11 +19,10 @@ class DjangoLambdaBridgeConfig(AppConfig):
         conf.connect_signals()
         checks.register()
         from django_lambda_bridge import events
-        from django_lambda_bridge.events.checks import check_deadline, check_routes
+        from django_lambda_bridge.events.checks import check_routes
 
         events.autodiscover()  # lambda_events.py modules, the way the admin finds admin.py
         register(check_routes)
-        register(check_deadline)
         if os.environ.get("DJANGO_LAMBDA_EVENTS"):
             # `manage.py test` has no plugin: the switch is read here, before test
             # modules are imported. Test-only; nothing is imported without it.

@@ -131,12 +131,6 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
                 f"got {value!r}."
             )
         return value
-    if key in ("DEADLINE_MARGIN_MS", "PROXY_MAX_AGE_SECONDS"):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ConfigurationError(
-                f"LAMBDA_BRIDGE[{key!r}] must be an int of 0 or more, got {value!r}."
-            )
-        return value
     if key == "DEADLINE_MARGIN_FRACTION":
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
             raise ConfigurationError(
@@ -160,6 +154,12 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
                 f"got {value!r}."
             )
         return value.rstrip("/")
+    if key in ("DEADLINE_MARGIN_MS", "PROXY_MAX_AGE_SECONDS"):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ConfigurationError(
+                f"LAMBDA_BRIDGE[{key!r}] must be an int of 0 or more, got {value!r}."
+            )
+        return value
     if key in ("PROXY_SECRET", "PROXY_PATH"):
         if not isinstance(value, str):
             raise ConfigurationError(f"LAMBDA_BRIDGE[{key!r}] must be a str, got {type(value)}.")

@@ -32,7 +32,7 @@ class LambdaHandler:
         events.router.check()  # overlapping routes fail the init phase, not some later event
         from django_lambda_bridge.events.checks import warn_at_init
 
-        warn_at_init(conf)  # a deadline margin that can never run a whole batch
+        warn_at_init(self.conf)  # a deadline margin that can never run a whole batch
 
     def __call__(self, event: Any, context: Any) -> Any:
         ops_warmup.container.note_invocation()  # every kind counts, for warm-up's cold_start

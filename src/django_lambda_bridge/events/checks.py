@@ -30,6 +30,7 @@ def check_routes(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMes
     ]
 
 
+@checks.register()  # on import, as Django's own checks do; the app config imports us
 def check_deadline(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     """A deadline margin that leaves no room for a second record dead-letters messages."""
     try:
