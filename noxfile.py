@@ -71,6 +71,18 @@ def matrix(session: nox.Session, django: str) -> None:
     _run_tests(session, django)
 
 
+#: The oldest Powertools pyproject.toml allows; ``tests`` gets the newest below 4.
+POWERTOOLS_MIN = "aws-lambda-powertools==3.0.0"
+
+
+@nox.session(python="3.11")
+def powertools_min(session: nox.Session) -> None:
+    """The suite against the lowest supported Powertools (the top of the range is ``tests``)."""
+    session.install("-e", ".[test]", DJANGO["5.2"], POWERTOOLS_MIN)
+    session.run("python", "-c", "import aws_lambda_powertools as p; print(p.__version__)")
+    session.run("python", "-m", "pytest", *session.posargs)
+
+
 @nox.session(python="3.11")
 def lint(session: nox.Session) -> None:
     """ruff (lint and format) and strict mypy on the package."""

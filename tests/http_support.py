@@ -39,7 +39,15 @@ __all__ = [
 ]
 
 ALL_FORMATS = FORMATS  # v1, v2, function-url, alb, alb-multi
-SAMPLES_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "aws-event-samples"
+#: ``../shared/aws-event-samples`` beside the checkout (a worktree may sit deeper).
+SAMPLES_DIR = next(
+    (
+        parent / "shared" / "aws-event-samples"
+        for parent in Path(__file__).resolve().parents
+        if (parent / "shared" / "aws-event-samples").is_dir()
+    ),
+    Path(__file__).resolve().parent.parent.parent / "shared" / "aws-event-samples",
+)
 
 
 @pytest.fixture(autouse=True)

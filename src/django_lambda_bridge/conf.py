@@ -77,6 +77,15 @@ class BridgeSettings:
     #: Stop taking batch records once the invocation has less than this many ms left;
     #: the rest are reported failed so they are retried (the first record always runs).
     DEADLINE_MARGIN_MS: int = 10_000
+    #: Cap on the margin, as a share of the time a batch starts with: the margin used is
+    #: ``min(DEADLINE_MARGIN_MS, fraction * remaining time at batch start)``.
+    DEADLINE_MARGIN_FRACTION: float = 0.25
+    #: The function's timeout, for init-time checks (Lambda does not expose it before the
+    #: first invocation). ``None``: read ``LAMBDA_BRIDGE_FUNCTION_TIMEOUT`` (seconds).
+    FUNCTION_TIMEOUT_SECONDS: int | None = None
+    #: API Gateway Management API endpoint for WebSocket replies; empty: built from
+    #: each event's ``domainName`` and ``stage``.
+    WEBSOCKET_ENDPOINT_URL: str = ""
     #: Run each event handler call in ``transaction.atomic`` unless its route says otherwise.
     ATOMIC_RECORDS: bool = False
     #: Shared secret for the signed event proxy view (``django_lambda_bridge.urls``); empty: off.
@@ -132,6 +141,29 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
                 f"got {value!r}."
             )
         return value
+    if key == "DEADLINE_MARGIN_FRACTION":
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+            raise ConfigurationError(
+                "LAMBDA_BRIDGE['DEADLINE_MARGIN_FRACTION'] must be a number above 0 and at "
+                f"most 1, got {value!r}."
+            )
+        return float(value)
+    if key == "FUNCTION_TIMEOUT_SECONDS":
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 900
+        ):
+            raise ConfigurationError(
+                "LAMBDA_BRIDGE['FUNCTION_TIMEOUT_SECONDS'] must be None or an int from 1 to "
+                f"900 (Lambda's range), got {value!r}."
+            )
+        return value
+    if key == "WEBSOCKET_ENDPOINT_URL":
+        if not isinstance(value, str) or (value and not value.startswith(("https://", "http://"))):
+            raise ConfigurationError(
+                "LAMBDA_BRIDGE['WEBSOCKET_ENDPOINT_URL'] must be '' or an http(s) URL, "
+                f"got {value!r}."
+            )
+        return value.rstrip("/")
     if key in ("DEADLINE_MARGIN_MS", "PROXY_MAX_AGE_SECONDS"):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ConfigurationError(

@@ -58,7 +58,12 @@ def reset_after_failure() -> None:
 
 @contextmanager
 def hygiene() -> Iterator[None]:
-    """Around one unit of work: stale connections closed before and after, reset on failure."""
+    """Around one invocation's work (a whole event or a whole batch, not each record):
+    stale connections closed before and after, reset on failure.
+
+    Once per batch, so a batch under ``CONN_MAX_AGE=0`` opens one connection, not
+    one per record; ``reset_on_failure`` guards each record inside it.
+    """
     close_old_connections()
     try:
         yield
@@ -67,3 +72,13 @@ def hygiene() -> Iterator[None]:
         raise
     finally:
         close_old_connections()
+
+
+@contextmanager
+def reset_on_failure() -> Iterator[None]:
+    """Around one record of a batch: a failed record leaves no broken connection behind."""
+    try:
+        yield
+    except BaseException:
+        reset_after_failure()
+        raise

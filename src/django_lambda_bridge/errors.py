@@ -55,6 +55,11 @@ class RecordSkippedError(EventError):
     shard failed) and is reported failed so Lambda delivers it again."""
 
 
+class HandlerReplyError(EventError):
+    """An event handler returned something its event source cannot take back
+    (a WebSocket reply or a tumbling-window state); the message says what is allowed."""
+
+
 class SignatureError(BridgeError):
     """A request to the event proxy view is unsigned, stale, replayed or badly signed."""
 

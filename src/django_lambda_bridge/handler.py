@@ -49,6 +49,9 @@ class LambdaHandler:
 
         events.autodiscover()  # also when our app is not in INSTALLED_APPS
         events.router.check()  # overlapping routes fail the init phase, not some later event
+        from django_lambda_bridge.events.checks import warn_at_init
+
+        warn_at_init(self.conf)  # a deadline margin that can never run a whole batch
 
     @property
     def conf(self) -> BridgeSettings:

@@ -32,6 +32,7 @@ class Kind(StrEnum):
     FIREHOSE = "firehose"
     AUTHORIZER = "authorizer"
     VPC_LATTICE = "vpc-lattice"
+    WEBSOCKET = "apigateway-websocket"
     WARM_UP = "warm-up"
     MANAGE = "manage"
     INVOKE = "invoke"
@@ -59,6 +60,19 @@ def _is_authorizer(event: _Event) -> bool:
     return ("methodArn" in event or "routeArn" in event) and event.get("type") in (
         "TOKEN",
         "REQUEST",
+    )
+
+
+#: ``requestContext.eventType`` of API Gateway WebSocket API events.
+_WEBSOCKET_EVENT_TYPES = ("CONNECT", "DISCONNECT", "MESSAGE")
+
+
+def _is_websocket(event: _Event) -> bool:
+    # Checked before the REST shape: a $connect event carries headers (and, from some
+    # front doors, httpMethod/path) but is a WebSocket handshake, not a Django request.
+    rc = _request_context(event)
+    return (
+        rc.get("eventType") in _WEBSOCKET_EVENT_TYPES and "connectionId" in rc and "routeKey" in rc
     )
 
 
@@ -98,6 +112,20 @@ def _records_from(source: str) -> Callable[[_Event], bool]:
     return lambda event: _record_source(event) == source
 
 
+def _window_service(event: _Event) -> str | None:
+    """The service of a tumbling-window batch's ``eventSourceARN``: its last
+    invocation may carry no records to tell the source by."""
+    arn = event.get("eventSourceARN")
+    if "window" not in event or not isinstance(arn, str) or not arn.startswith("arn:"):
+        return None
+    parts = arn.split(":", 3)
+    return parts[2] if len(parts) > 2 else None
+
+
+def _stream_from(source: str, service: str) -> Callable[[_Event], bool]:
+    return lambda event: _record_source(event) == source or _window_service(event) == service
+
+
 #: ``aws.events``: a rule's ``Scheduled Event``. ``aws.scheduler``: an EventBridge
 #: Scheduler schedule whose target Input has the same shape (docs/events.md),
 #: since Scheduler itself sends only the Input it is given.
@@ -125,13 +153,14 @@ def _is_manage(event: _Event) -> bool:
 
 
 #: Order matters: the first predicate that holds wins. Specific shapes come
-#: before the general ones they resemble (authorizer and Lattice requests look
-#: like HTTP events; Function URLs are v2 events). Envelopes are classified by
-#: their outside: SNS, S3 or EventBridge messages delivered through SQS are SQS
+#: before the general ones they resemble (authorizer, WebSocket and Lattice
+#: events look like HTTP requests; Function URLs are v2 events). Envelopes are
+#: classified by their outside: SNS, S3 or EventBridge messages delivered through SQS are SQS
 #: batches (the event router opens them), and S3 events sent through EventBridge
 #: are EventBridge events.
 TABLE: tuple[tuple[Kind, Callable[[_Event], bool]], ...] = (
     (Kind.AUTHORIZER, _is_authorizer),
+    (Kind.WEBSOCKET, _is_websocket),
     (Kind.VPC_LATTICE, _is_lattice),
     (Kind.ALB, _is_alb),
     (Kind.FUNCTION_URL, _is_function_url),
@@ -140,8 +169,8 @@ TABLE: tuple[tuple[Kind, Callable[[_Event], bool]], ...] = (
     (Kind.SQS, _records_from("aws:sqs")),
     (Kind.SNS, _records_from("aws:sns")),
     (Kind.S3, _records_from("aws:s3")),
-    (Kind.DYNAMODB, _records_from("aws:dynamodb")),
-    (Kind.KINESIS, _records_from("aws:kinesis")),
+    (Kind.DYNAMODB, _stream_from("aws:dynamodb", "dynamodb")),
+    (Kind.KINESIS, _stream_from("aws:kinesis", "kinesis")),
     (Kind.SCHEDULE, _is_schedule),
     (Kind.EVENTBRIDGE, _is_eventbridge),
     (Kind.CLOUDWATCH_LOGS, lambda e: "awslogs" in e),
@@ -167,7 +196,7 @@ def classify(event: Any) -> Kind:
         )
     raise UnknownEventError(
         f"Cannot tell what kind of event this is ({describe_keys(event)}). "
-        "Expected an API Gateway, ALB or Function URL request, an SQS/SNS/S3/DynamoDB/"
-        "Kinesis batch, an EventBridge event, or a direct invocation such as "
-        '{"manage": [...]} or {"invoke": "name"}.'
+        "Expected an API Gateway (REST, HTTP or WebSocket), ALB or Function URL request, "
+        "an SQS/SNS/S3/DynamoDB/Kinesis batch, an EventBridge event, or a direct invocation "
+        'such as {"manage": [...]} or {"invoke": "name"}.'
     )

@@ -300,3 +300,25 @@ def test_real_handler_rejects_unroutable_events(handler):
         handler(invoke_event("not-registered"), FakeContext())
     with pytest.raises(UnroutableEventError, match="firehose"):
         handler({"deliveryStreamArn": "arn", "records": [], "invocationId": "x"}, FakeContext())
+
+
+def test_websocket_events_reach_their_routes_through_the_real_handler(handler, calls):
+    from django_lambda_bridge.testing import websocket_event
+
+    refused = handler(websocket_event("$connect"), FakeContext())
+    accepted = handler(websocket_event("$connect", query={"token": "let-me-in"}), FakeContext())
+    assert (refused, accepted) == ({"statusCode": 401}, {"statusCode": 200})
+    reply = handler(websocket_event("sendmessage", {"action": "sendmessage"}), FakeContext())
+    assert reply == {"statusCode": 200, "body": "got it"}
+    assert [name for name, _ in calls] == ["ws-connect", "ws-connect", "ws-message"]
+
+
+def test_a_tumbling_window_keeps_its_state_through_the_real_handler(handler, calls):
+    from django_lambda_bridge.testing import kinesis_event, kinesis_window_event
+
+    event = kinesis_window_event("a", "b", "c", stream="eventsapp-clicks", state={"clicks": 4})
+    assert handler(event, FakeContext()) == {"state": {"clicks": 7}, "batchItemFailures": []}
+    # The same stream's per-record route still serves batches outside a window.
+    plain = kinesis_event({"name": "n"}, stream="eventsapp-clicks")
+    assert handler(plain, FakeContext()) == {"batchItemFailures": []}
+    assert calls == [("kinesis-window", 7), ("kinesis", "n")]

@@ -8,6 +8,7 @@ from urllib.parse import unquote_plus
 
 import pytest
 
+from django_lambda_bridge.testing import FakeContext
 from django_lambda_bridge.testing.aws import SqsEventSource
 
 # Hygiene checks the (test) database connections around every record.
@@ -177,3 +178,67 @@ def test_eventbridge_rule_to_sqs_reaches_the_eventbridge_route(moto_server, hand
         events.remove_targets(Rule=rule, Ids=["q"])
         events.delete_rule(Name=rule)
         sqs.delete_queue(QueueUrl=url)
+
+
+class TickingContext(FakeContext):
+    """6 s at the start, and every look at the clock costs 50 ms: records take time."""
+
+    def __init__(self) -> None:
+        super().__init__(timeout_ms=6_000)
+
+    def get_remaining_time_in_millis(self) -> int:
+        self._deadline -= 0.05
+        return super().get_remaining_time_in_millis()
+
+
+def test_short_timeout_does_not_dead_letter_messages_that_never_ran(handler, sqs, calls):
+    """Issue 7, item 1: a 6 s timeout with the default 10 s margin, maxReceiveCount=3.
+
+    Before the fix each poll ran one record and reported nine failed without trying
+    them; after three receives the untried messages went to the DLQ.
+    """
+    dlq = make_queue(sqs, name("eventsapp-jobs-dlq"))
+    policy = json.dumps({"deadLetterTargetArn": queue_arn(sqs, dlq), "maxReceiveCount": "3"})
+    url = make_queue(sqs, "eventsapp-jobs", RedrivePolicy=policy, VisibilityTimeout="30")
+    try:
+        for i in range(10):
+            sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"name": f"m{i}"}))
+        source = SqsEventSource(sqs, url, handler, context_factory=TickingContext)
+        deliveries = drain(source, polls=6)
+
+        assert all(d.error is None for d in deliveries)
+        dead = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10).get("Messages", [])
+        assert [json.loads(m["Body"])["name"] for m in dead] == []
+        assert sorted(value for _, value in calls) == [f"m{i}" for i in range(10)]
+        main = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        assert main["ApproximateNumberOfMessages"] == "0"
+        assert main["ApproximateNumberOfMessagesNotVisible"] == "0"
+    finally:
+        sqs.delete_queue(QueueUrl=url)
+        sqs.delete_queue(QueueUrl=dlq)
+
+
+def test_the_control_a_margin_covering_the_timeout_still_dead_letters(sqs, calls):
+    """The mechanism behind the fix, kept visible: a margin as long as the timeout
+    (DEADLINE_MARGIN_FRACTION=1, which W011 warns about) runs one record per receive,
+    and after maxReceiveCount receives the untried rest is in the DLQ."""
+    from django_lambda_bridge.conf import BridgeSettings
+    from django_lambda_bridge.handler import LambdaHandler
+
+    handler = LambdaHandler(BridgeSettings(DEADLINE_MARGIN_FRACTION=1.0))
+    dlq = make_queue(sqs, name("eventsapp-jobs-dlq"))
+    policy = json.dumps({"deadLetterTargetArn": queue_arn(sqs, dlq), "maxReceiveCount": "3"})
+    url = make_queue(sqs, "eventsapp-jobs", RedrivePolicy=policy, VisibilityTimeout="30")
+    try:
+        for i in range(10):
+            sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"name": f"m{i}"}))
+        source = SqsEventSource(sqs, url, handler, context_factory=TickingContext)
+        drain(source, polls=6)
+        dead = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10).get("Messages", [])
+        ran = {value for _, value in calls}
+        assert len(ran) == 3  # one per receive
+        assert len(dead) == 7
+        assert not ran & {json.loads(m["Body"])["name"] for m in dead}  # never tried
+    finally:
+        sqs.delete_queue(QueueUrl=url)
+        sqs.delete_queue(QueueUrl=dlq)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -118,3 +119,53 @@ def test_aborted_transaction_does_not_poison_the_next_record(handler, pg_options
     # And the next invocation is fine too.
     assert handler(batch({"op": "count"}), FakeContext()) == {"batchItemFailures": []}
     assert calls[-1] == ("sqs", 1)
+
+
+def backend_pids(pg_superuser_conn) -> set[int]:
+    """Client backends of the test database other than the superuser's own probe."""
+    with pg_superuser_conn.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def wait_until_gone(pg_superuser_conn, pid: int, seconds: float = 5.0) -> bool:
+    """A closed connection's backend leaves pg_stat_activity a moment later."""
+    deadline = time.monotonic() + seconds
+    while pid in backend_pids(pg_superuser_conn):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def test_a_batch_opens_one_connection_not_one_per_record(
+    handler, pg_options, pg_superuser_conn, calls
+):
+    """Issue 7: with CONN_MAX_AGE=0, hygiene around every record reconnected ten times."""
+    pg_options(0)
+    before = backend_pids(pg_superuser_conn)
+    reply = handler(batch(*[{"op": "pid"}] * 10), FakeContext())
+    assert reply == {"batchItemFailures": []}
+    pids = [pid for _, pid in calls]
+    assert len(pids) == 10
+    assert len(set(pids)) == 1
+    # And it is closed when the batch ends, as CONN_MAX_AGE=0 asks.
+    assert connections[PG].connection is None
+    assert pids[0] not in before
+    assert wait_until_gone(pg_superuser_conn, pids[0])
+
+
+def test_a_failed_record_still_gets_the_next_one_a_clean_connection(
+    handler, pg_options, pg_superuser_conn, calls
+):
+    """The per-record protection stays: a poisoned session is replaced, once."""
+    pg_options(0)
+    event = batch({"op": "pid"}, {"op": "pid"}, {"op": "poison"}, {"op": "pid"}, {"op": "pid"})
+    reply = handler(event, FakeContext())
+    assert failed_ids(reply) == [event["Records"][2]["messageId"]]
+    pids = [pid for _, pid in calls]
+    assert len(pids) == 4
+    assert pids[0] == pids[1] != pids[2] == pids[3]  # one reconnect, after the failure

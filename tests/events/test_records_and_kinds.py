@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -29,11 +28,11 @@ from django_lambda_bridge.testing import (
     sqs_record,
     warm_up_event,
 )
+from tests.http_support import SAMPLES_DIR as SAMPLES
 
 # Hygiene checks the (test) database connections around every record.
 pytestmark = pytest.mark.django_db
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "aws-event-samples"
 needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(), reason=f"{SAMPLES} is missing")
 
 

@@ -1,5 +1,6 @@
 """Non-HTTP events: decorators that route SQS, SNS, S3, EventBridge, schedules,
-streams, CloudWatch Logs and direct invocations to plain functions.
+streams (also in tumbling windows), CloudWatch Logs, WebSocket API events and direct
+invocations to plain functions.
 
 Declare handlers in a ``lambda_events.py`` module of any installed app; they
 are found at startup the way the admin finds ``admin.py``::
@@ -23,14 +24,17 @@ __all__ = [
     "autodiscover",
     "cloudwatch_logs",
     "dynamodb",
+    "dynamodb_window",
     "eventbridge",
     "invoke",
     "kinesis",
+    "kinesis_window",
     "router",
     "s3",
     "schedule",
     "sns",
     "sqs",
+    "websocket",
 ]
 
 #: The project's routes: what ``lambda_events.py`` modules declare and the handler serves.
@@ -45,6 +49,9 @@ dynamodb = router.dynamodb
 kinesis = router.kinesis
 cloudwatch_logs = router.cloudwatch_logs
 invoke = router.invoke
+websocket = router.websocket
+kinesis_window = router.kinesis_window
+dynamodb_window = router.dynamodb_window
 
 
 def autodiscover() -> None:

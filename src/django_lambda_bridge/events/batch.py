@@ -1,33 +1,39 @@
-"""Partial batch failures on Powertools' batch processors, plus the two rules they lack.
+"""Partial batch failures on Powertools' ``BatchProcessor``, plus the rules it lacks.
 
 Powertools runs each record, collects failures and builds the
-``batchItemFailures`` reply. On top of it:
+``batchItemFailures`` reply; we use only its public API (the processor as a
+context manager, ``process()``, ``response()`` and ``BatchProcessingError``).
+The rules below live in the record handler we give it, ``RecordGuard``:
 
-- **Deadline.** Once the invocation has less than ``DEADLINE_MARGIN_MS`` left,
-  remaining records are reported failed without running, so Lambda delivers
-  them again instead of the whole batch timing out. The first record always
-  runs, so a margin larger than the timeout cannot stall a queue.
+- **Deadline.** Once the invocation has less than the margin left, remaining
+  records are reported failed without running, so Lambda delivers them again
+  instead of the whole batch timing out. The margin is relative to the time the
+  batch starts with (``Deadline``), and the first record always runs, so a short
+  function timeout cannot starve a queue. Each skip costs the message a receive.
 - **Streams stop at the first failure.** Lambda resumes a Kinesis or DynamoDB
   shard from the lowest failed sequence number, so records after a failure
   come again anyway; running them now would run them twice and out of order.
-- **FIFO groups** use ``SqsFifoPartialProcessor(skip_group_on_error=True)``:
-  later records of a failed message group are reported failed, other groups go on.
+- **FIFO groups:** later records of a failed message group are reported failed,
+  other groups go on. A record whose group cannot be read fails alone.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    SqsFifoPartialProcessor,
-)
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
-from django_lambda_bridge.errors import BatchFailedError, RecordSkippedError
+from django_lambda_bridge.conf import BridgeSettings
+from django_lambda_bridge.errors import (
+    BatchFailedError,
+    EventError,
+    MalformedEventError,
+    RecordSkippedError,
+)
+from django_lambda_bridge.events.deadline import effective_margin_ms
 from django_lambda_bridge.kinds import Kind
 
 logger = logging.getLogger("django_lambda_bridge.events")
@@ -38,14 +44,25 @@ EVENT_TYPES: dict[Kind, EventType] = {
     Kind.DYNAMODB: EventType.DynamoDBStreams,
 }
 
+#: The default share of the batch's starting time kept as the margin at most.
+DEFAULT_MARGIN_FRACTION = BridgeSettings.DEADLINE_MARGIN_FRACTION
+
 
 class Deadline:
     """When to stop taking records, from the Lambda context's remaining time."""
 
-    def __init__(self, context: Any, margin_ms: int) -> None:
+    def __init__(
+        self, context: Any, margin_ms: int, fraction: float = DEFAULT_MARGIN_FRACTION
+    ) -> None:
         remaining = getattr(context, "get_remaining_time_in_millis", None)
         self._remaining: Callable[[], int] | None = remaining if callable(remaining) else None
-        self.margin_ms = margin_ms
+        self.setting_ms = margin_ms
+        self.start_ms = self.remaining_ms()
+        self.margin_ms = (
+            margin_ms
+            if self.start_ms is None
+            else effective_margin_ms(margin_ms, fraction, self.start_ms)
+        )
 
     def remaining_ms(self) -> int | None:
         return None if self._remaining is None else int(self._remaining())
@@ -55,48 +72,90 @@ class Deadline:
         return remaining is not None and remaining < self.margin_ms
 
 
-class _Guarded:
-    """Mixin for Powertools processors: skip records past the deadline or after a failure."""
+class RecordGuard:
+    """The record handler Powertools calls: applies the rules above, then ``handle``."""
 
-    deadline: Deadline
-    stop_after_failure: bool
-    skipped: int
+    def __init__(
+        self,
+        kind: Kind,
+        handle: Callable[[Any], Any],
+        deadline: Deadline,
+        ident: Callable[[Mapping[str, Any]], Any],
+        *,
+        fifo: bool = False,
+    ) -> None:
+        self.kind = kind
+        self.handle = handle
+        self.deadline = deadline
+        self.ident = ident
+        self.fifo = fifo
+        self.stop_after_failure = kind in (Kind.KINESIS, Kind.DYNAMODB)
+        self.taken = 0
+        self.skipped = 0
+        self.failed = False
+        self.failed_groups: set[str] = set()
 
-    def _skip_reason(self) -> str | None:
-        taken = len(self.success_messages) + len(self.fail_messages)  # type: ignore[attr-defined]
-        if self.stop_after_failure and self.fail_messages:  # type: ignore[attr-defined]
+    def __call__(self, record: Any) -> Any:  # Powertools passes ``record=`` by keyword
+        raw: Mapping[str, Any] = getattr(record, "raw_event", record)
+        group: str | None = None
+        try:
+            group = self._group(raw) if self.fifo else None
+        except MalformedEventError as error:
+            self.taken += 1  # looked at, so later records still get the deadline rule
+            logger.error("%s failed: %s", self._name(raw), error)
+            raise
+        reason = self._skip_reason(group)
+        if reason is not None:
+            self.skipped += 1
+            self._note_failure(group)
+            raise RecordSkippedError(f"Not run, to be delivered again: {reason}.")
+        self.taken += 1
+        try:
+            return self.handle(record)
+        except EventError as error:  # ours: the message says it all, no traceback
+            logger.error("%s failed: %s", self._name(raw), error)
+            self._note_failure(group)
+            raise
+        except Exception:
+            logger.warning("%s failed; reported for redelivery", self._name(raw), exc_info=True)
+            self._note_failure(group)
+            raise
+
+    def _skip_reason(self, group: str | None) -> str | None:
+        if self.stop_after_failure and self.failed:
             return "an earlier record of this shard failed; the stream resumes from there"
-        if taken and self.deadline.near():
+        if group is not None and group in self.failed_groups:
+            return f"an earlier record of message group {group!r} failed"
+        if self.taken and self.deadline.near():
             return (
-                f"less than DEADLINE_MARGIN_MS={self.deadline.margin_ms} ms of the invocation "
-                "was left"
+                f"less than the deadline margin ({self.deadline.margin_ms} ms; "
+                f"DEADLINE_MARGIN_MS={self.deadline.setting_ms}) of the invocation was left"
             )
         return None
 
-    def _process_record(self, record: dict[str, Any]) -> Any:
-        reason = self._skip_reason()
-        if reason is None:
-            return super()._process_record(record)  # type: ignore[misc]
-        self.skipped += 1
-        error = RecordSkippedError(f"Not run, to be delivered again: {reason}.")
-        data = self._to_batch_type(record, event_type=self.event_type)  # type: ignore[attr-defined]
-        return self.failure_handler(data, (RecordSkippedError, error, None))  # type: ignore[attr-defined]
+    def _note_failure(self, group: str | None) -> None:
+        self.failed = True
+        if group is not None:
+            self.failed_groups.add(group)
 
+    def _group(self, raw: Mapping[str, Any]) -> str | None:
+        """The FIFO message group; a record whose group cannot be read fails alone."""
+        attributes = raw.get("attributes")
+        if not isinstance(attributes, Mapping):
+            raise MalformedEventError(
+                f"the FIFO record's 'attributes' is a {type(attributes).__name__}, not an "
+                "object, so its message group is unknown; it alone is reported failed."
+            )
+        group = attributes.get("MessageGroupId")
+        if group is not None and not isinstance(group, str):
+            raise MalformedEventError(
+                f"the FIFO record's 'attributes.MessageGroupId' is a {type(group).__name__}, "
+                "not a string, so its message group is unknown; it alone is reported failed."
+            )
+        return group
 
-class GuardedBatchProcessor(_Guarded, BatchProcessor):
-    def __init__(self, kind: Kind, deadline: Deadline) -> None:
-        super().__init__(event_type=EVENT_TYPES[kind], logger=logger)
-        self.deadline = deadline
-        self.stop_after_failure = kind in (Kind.KINESIS, Kind.DYNAMODB)
-        self.skipped = 0
-
-
-class GuardedFifoProcessor(_Guarded, SqsFifoPartialProcessor):
-    def __init__(self, deadline: Deadline) -> None:
-        super().__init__(skip_group_on_error=True, logger=logger)
-        self.deadline = deadline
-        self.stop_after_failure = False
-        self.skipped = 0
+    def _name(self, raw: Mapping[str, Any]) -> str:
+        return f"{self.kind.value} record {self.ident(raw)!r}"
 
 
 def process_batch(
@@ -104,6 +163,7 @@ def process_batch(
     records: Sequence[dict[str, Any]],
     handle: Callable[[Any], Any],
     deadline: Deadline,
+    ident: Callable[[Mapping[str, Any]], Any],
     *,
     fifo: bool = False,
 ) -> dict[str, Any]:
@@ -113,22 +173,21 @@ def process_batch(
     batch even where ``ReportBatchItemFailures`` was forgotten, in which case a
     reply listing failures would be taken as success and the batch deleted.
     """
-    processor: BatchProcessor = (
-        GuardedFifoProcessor(deadline) if fifo else GuardedBatchProcessor(kind, deadline)
-    )
+    guard = RecordGuard(kind, handle, deadline, ident, fifo=fifo)
+    processor = BatchProcessor(event_type=EVENT_TYPES[kind])
     try:
-        with processor(records=list(records), handler=handle):
+        with processor(records=list(records), handler=guard):
             processor.process()
     except BatchProcessingError as exc:
         raise BatchFailedError(
             f"All {len(records)} {kind.value} records failed; raising so Lambda retries the "
             f"whole batch. First error: {_first_error(exc)}"
         ) from exc
-    skipped = getattr(processor, "skipped", 0)
-    if skipped:
+    if guard.skipped:
         logger.warning(
-            "%d of %d %s records were not run and are reported failed for redelivery",
-            skipped,
+            "%d of %d %s records were not run and are reported failed for redelivery "
+            "(each such skip counts as one receive towards a queue's maxReceiveCount)",
+            guard.skipped,
             len(records),
             kind.value,
         )

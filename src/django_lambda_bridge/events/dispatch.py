@@ -1,5 +1,6 @@
-"""Run a non-HTTP event through the router: find each record's route, wrap it in
-database hygiene (and ``atomic`` if asked), and report batch failures.
+"""Run a non-HTTP event through the router: find each record's route, run it
+(in ``atomic`` if asked) inside database hygiene, once per event or batch, and
+report batch failures.
 
 Envelopes are unwrapped outside in, and the outermost layer that has a route
 wins: an SQS record goes to its queue's ``@events.sqs`` route if there is one;
@@ -46,7 +47,14 @@ from django_lambda_bridge.errors import (
     describe_keys,
 )
 from django_lambda_bridge.events.batch import Deadline, process_batch
-from django_lambda_bridge.events.routes import Route, Router, no_route_message
+from django_lambda_bridge.events.routes import (
+    WINDOW_DECORATORS,
+    Route,
+    Router,
+    no_route_message,
+)
+from django_lambda_bridge.events.websocket import WebSocketEvent, websocket_reply
+from django_lambda_bridge.events.windows import TumblingWindow, is_tumbling_window, window_reply
 from django_lambda_bridge.kinds import Kind
 
 logger = logging.getLogger("django_lambda_bridge.events")
@@ -76,10 +84,12 @@ def dispatch_event(
 ) -> Any:
     """Handle one non-HTTP event of a known kind; return what Lambda should get back.
 
-    Batches (SQS, Kinesis, DynamoDB) return ``{"batchItemFailures": [...]}``.
-    Invocations, EventBridge events, schedules and CloudWatch Logs return the
-    handler's return value. SNS and S3 deliveries return ``None``. A failure
-    raises, so Lambda retries or dead-letters the event; nothing is dropped.
+    Batches (SQS, Kinesis, DynamoDB) return ``{"batchItemFailures": [...]}``;
+    tumbling-window batches add the new ``state``. Invocations, EventBridge
+    events, schedules and CloudWatch Logs return the handler's return value;
+    WebSocket events the reply API Gateway expects (``statusCode``...). SNS
+    and S3 deliveries return ``None``. A failure raises, so Lambda retries or
+    dead-letters the event; nothing is dropped.
     """
     if router is None:
         from django_lambda_bridge.events import router as default_router
@@ -95,14 +105,18 @@ class _Dispatcher:
         self.context = context
 
     def dispatch(self, event: Mapping[str, Any], kind: Kind) -> Any:
+        if kind in (Kind.KINESIS, Kind.DYNAMODB) and is_tumbling_window(event):
+            return self.window(event, kind)
         if kind in BATCH_KINDS:
             return self.batch(event, kind)
         if kind in (Kind.SNS, Kind.S3):
-            for record in _records(event, kind):
-                if kind is Kind.SNS:
-                    self.run(self.resolve_sns(SNSEventRecord(record)))
-                else:
-                    self.run(self.resolve_s3(S3EventRecord(record)))
+            records = _records(event, kind)
+            with db.hygiene():  # once for the delivery, not per record
+                for record in records:
+                    if kind is Kind.SNS:
+                        self.call_all(self.resolve_sns(SNSEventRecord(record)))
+                    else:
+                        self.call_all(self.resolve_s3(S3EventRecord(record)))
             return None
         if kind in (Kind.EVENTBRIDGE, Kind.SCHEDULE):
             return _single(self.run(self.resolve_eventbridge(event)))
@@ -110,6 +124,8 @@ class _Dispatcher:
             return _single(self.run(self.resolve_cloudwatch_logs(event)))
         if kind is Kind.INVOKE:
             return _single(self.run(self.resolve_invoke(event)))
+        if kind is Kind.WEBSOCKET:
+            return websocket_reply(_single(self.run(self.resolve_websocket(event))))
         if kind in (Kind.WARM_UP, Kind.MANAGE):
             raise UnroutableEventError(
                 f"{kind.value} invocations are handled by django_lambda_bridge.ops, not by "
@@ -123,9 +139,12 @@ class _Dispatcher:
     # ----- running ------------------------------------------------------------
 
     def run(self, calls: list[Call]) -> list[Any]:
-        """One unit of work (a record, or a whole single event), with database hygiene."""
+        """One whole single event, with database hygiene."""
         with db.hygiene():
-            return [self.call(c) for c in calls]
+            return self.call_all(calls)
+
+    def call_all(self, calls: list[Call]) -> list[Any]:
+        return [self.call(c) for c in calls]
 
     def call(self, call: Call) -> Any:
         route = call.route
@@ -158,21 +177,35 @@ class _Dispatcher:
             or "MessageGroupId" in _mapping(r.get("attributes"))
             for r in records
         )
-        deadline = Deadline(self.context, self.conf.DEADLINE_MARGIN_MS)
-        remaining = deadline.remaining_ms()
-        if remaining is not None and remaining < deadline.margin_ms:
-            logger.warning(
-                "Only %d ms left at the start of a %s batch, under DEADLINE_MARGIN_MS=%d: "
-                "running one record. Raise the function timeout or lower the margin.",
-                remaining,
-                kind.value,
-                deadline.margin_ms,
+        conf = self.conf
+        deadline = Deadline(self.context, conf.DEADLINE_MARGIN_MS, conf.DEADLINE_MARGIN_FRACTION)
+
+        def handle(record: Any) -> list[Any]:
+            with db.reset_on_failure():  # hygiene itself runs once, around the batch
+                return self.call_all(resolve(record))
+
+        with db.hygiene():
+            return process_batch(kind, records, handle, deadline, ident, fifo=fifo)
+
+    def window(self, event: Mapping[str, Any], kind: Kind) -> dict[str, Any]:
+        """A tumbling-window batch: all of it to one window route; its state comes back."""
+        window = TumblingWindow.from_event(event, kind)
+        what = f"the tumbling-window {kind.value} batch from {window.source_arn!r}"
+        facts = {"arn": window.source_arn}
+        route = self.router.find(kind, facts, what, window=True)
+        if route is None:
+            per_record = self.router.find(kind, facts, what)
+            if per_record is not None:
+                raise UnroutableEventError(
+                    f"{what} carries a window state that {per_record.describe()} on "
+                    f"{per_record.name} cannot return, so nothing ran. Declare "
+                    f"@events.{WINDOW_DECORATORS[kind]}(...) for it (see docs/events.md), "
+                    "or remove TumblingWindowInSeconds from the event source mapping."
+                )
+            raise NoRouteError(
+                no_route_message(kind, what, self.router.routes(kind, window=True), window=True)
             )
-
-        def handle(record: Any) -> list[Any]:  # Powertools passes ``record=`` by keyword
-            return self.run(resolve(record))
-
-        return process_batch(kind, records, handle, deadline, fifo=fifo)
+        return window_reply(window, _single(self.run([Call(route, window)])))
 
     # ----- resolving: event → calls --------------------------------------------
 
@@ -265,6 +298,13 @@ class _Dispatcher:
             )
         route = self.router.get(Kind.INVOKE, {"name": name}, f"the invocation {name!r}")
         return [Call(route, event.get("payload"))]
+
+    def resolve_websocket(self, event: Mapping[str, Any]) -> list[Call]:
+        ws = WebSocketEvent(dict(event), endpoint_url=self.conf.WEBSOCKET_ENDPOINT_URL)
+        route_key = ws.route_key
+        what = f"the WebSocket {route_key!r} route"
+        route = self.router.get(Kind.WEBSOCKET, {"route_key": route_key}, what)
+        return [Call(route, ws)]
 
     def resolve_nested(self, body: Any, outer: str) -> list[Call] | None:
         """Routes for an event carried in a message body, or ``None`` if it is not one."""

@@ -30,6 +30,13 @@ ROUTABLE_KINDS: dict[Kind, str] = {
     Kind.KINESIS: "kinesis",
     Kind.CLOUDWATCH_LOGS: "cloudwatch_logs",
     Kind.INVOKE: "invoke",
+    Kind.WEBSOCKET: "websocket",
+}
+
+#: Decorators of tumbling-window routes, which take a whole window batch at once.
+WINDOW_DECORATORS: dict[Kind, str] = {
+    Kind.KINESIS: "kinesis_window",
+    Kind.DYNAMODB: "dynamodb_window",
 }
 
 
@@ -77,7 +84,8 @@ def _affixes_overlap(a: str, b: str, *, prefix: bool) -> bool:
 class Route:
     """One decorated function and what it matches.
 
-    ``filters`` holds the decorator's arguments; ``None`` means "any".
+    ``filters`` holds the decorator's arguments; ``None`` means "any". A
+    ``window`` route takes a stream's tumbling-window batches, whole.
     """
 
     kind: Kind
@@ -86,6 +94,7 @@ class Route:
     atomic: bool | None = None
     using: str | None = None
     wants_context: bool = field(default=False, compare=False)
+    window: bool = False
 
     @property
     def name(self) -> str:
@@ -99,11 +108,14 @@ class Route:
 
     def describe(self) -> str:
         """The decorator as written, e.g. ``@events.s3(bucket='media', prefix='in/')``."""
-        if self.kind in (Kind.SCHEDULE, Kind.INVOKE):
+        if self.kind in (Kind.SCHEDULE, Kind.INVOKE) or (
+            self.kind is Kind.WEBSOCKET and self.filters[0][1] is not None
+        ):
             args = repr(self.filters[0][1])
         else:
             args = ", ".join(f"{k}={v!r}" for k, v in self.filters if v not in (None, ""))
-        return f"@events.{ROUTABLE_KINDS[self.kind]}({args})"
+        decorator = WINDOW_DECORATORS[self.kind] if self.window else ROUTABLE_KINDS[self.kind]
+        return f"@events.{decorator}({args})"
 
     def matches(self, facts: Mapping[str, Any]) -> bool:
         """Whether an event with these facts is for this route (see ``dispatch`` for facts)."""
@@ -130,11 +142,14 @@ class Route:
         if kind is Kind.CLOUDWATCH_LOGS:
             wanted = self.filters[0][1]
             return wanted is None or wanted == facts["log_group"]
+        if kind is Kind.WEBSOCKET:
+            wanted = self.filters[0][1]
+            return wanted is None or wanted == facts["route_key"]
         return bool(self.filters[0][1] == facts["name"])  # INVOKE
 
     def overlaps(self, other: Route) -> bool:
         """Whether some event could match both routes (they are then ambiguous)."""
-        if self.kind is not other.kind:
+        if self.kind is not other.kind or self.window is not other.window:
             return False
         if self.kind is Kind.S3:
             (b1, p1, s1), (b2, p2, s2) = ((v for _, v in r.filters) for r in (self, other))
@@ -148,7 +163,7 @@ class Route:
                 a is None or b is None or a == b
                 for (_, a), (_, b) in zip(self.filters, other.filters, strict=True)
             )
-        if self.kind in (Kind.SCHEDULE, Kind.INVOKE, Kind.CLOUDWATCH_LOGS):
+        if self.kind in (Kind.SCHEDULE, Kind.INVOKE, Kind.CLOUDWATCH_LOGS, Kind.WEBSOCKET):
             a, b = self.filters[0][1], other.filters[0][1]
             if self.kind is Kind.SCHEDULE:
                 return _schedule_names_overlap(a or "", b or "")
@@ -289,22 +304,52 @@ class Router:
             raise TypeError("@events.invoke needs the invocation name, as a str.")
         return self._decorator(Kind.INVOKE, (("name", name),), atomic, using)
 
+    def websocket(
+        self,
+        route_key: str | None = None,
+        *,
+        atomic: bool | None = None,
+        using: str | None = None,
+    ) -> Callable[[F], F]:
+        """API Gateway WebSocket events by route key (``"$connect"``, ``"$disconnect"``,
+        ``"$default"``, ``"sendmessage"``...; ``None``: any): ``fn(WebSocketEvent)``.
+
+        The return value is the reply API Gateway gets: ``None`` (200), an int
+        status, a str or bytes body, a JSON-able value, or a dict with ``statusCode``.
+        """
+        return self._decorator(Kind.WEBSOCKET, (("route_key", route_key),), atomic, using)
+
+    def kinesis_window(
+        self, stream: str | None = None, *, atomic: bool | None = None, using: str | None = None
+    ) -> Callable[[F], F]:
+        """Tumbling-window Kinesis batches: ``fn(TumblingWindow) -> new state`` (a dict)."""
+        return self._decorator(Kind.KINESIS, (("stream", stream),), atomic, using, window=True)
+
+    def dynamodb_window(
+        self, table: str | None = None, *, atomic: bool | None = None, using: str | None = None
+    ) -> Callable[[F], F]:
+        """Tumbling-window DynamoDB stream batches: ``fn(TumblingWindow) -> new state``."""
+        return self._decorator(Kind.DYNAMODB, (("table", table),), atomic, using, window=True)
+
     def _decorator(
         self,
         kind: Kind,
         filters: tuple[tuple[str, str | None], ...],
         atomic: bool | None,
         using: str | None,
+        *,
+        window: bool = False,
     ) -> Callable[[F], F]:
+        decorator = WINDOW_DECORATORS[kind] if window else ROUTABLE_KINDS[kind]
         for key, value in filters:
             if value is not None and not isinstance(value, str):
                 raise TypeError(
-                    f"@events.{ROUTABLE_KINDS[kind]}({key}=...) must be a str or None, "
-                    f"got {value!r}."
+                    f"@events.{decorator}({key}=...) must be a str or None, got {value!r}."
                 )
 
         def register(func: F) -> F:
-            self.add(Route(kind, func, filters, atomic, using, _accepts_context(func)))
+            route = Route(kind, func, filters, atomic, using, _accepts_context(func), window)
+            self.add(route)
             return func
 
         return register
@@ -324,8 +369,12 @@ class Router:
     def __len__(self) -> int:
         return len(self._routes)
 
-    def routes(self, kind: Kind | None = None) -> list[Route]:
-        return [r for r in self._routes if kind is None or r.kind is kind]
+    def routes(self, kind: Kind | None = None, *, window: bool | None = None) -> list[Route]:
+        return [
+            r
+            for r in self._routes
+            if (kind is None or r.kind is kind) and (window is None or r.window is window)
+        ]
 
     def conflicts(self) -> list[Conflict]:
         found: list[Conflict] = []
@@ -346,9 +395,16 @@ class Router:
                 "`manage.py lambda_routes` lists them all."
             )
 
-    def find(self, kind: Kind, facts: Mapping[str, Any], what: str) -> Route | None:
-        """The one route for these facts, ``None`` if there is none; ambiguity raises."""
-        found = [r for r in self._routes if r.kind is kind and r.matches(facts)]
+    def find(
+        self, kind: Kind, facts: Mapping[str, Any], what: str, *, window: bool = False
+    ) -> Route | None:
+        """The one route for these facts, ``None`` if there is none; ambiguity raises.
+
+        ``window`` picks tumbling-window routes instead of per-record ones.
+        """
+        found = [
+            r for r in self._routes if r.kind is kind and r.window is window and r.matches(facts)
+        ]
         if len(found) > 1:
             raise AmbiguousRouteError(
                 f"{what} matches {len(found)} routes: "
@@ -361,18 +417,21 @@ class Router:
         """Like ``find`` but a missing route raises ``NoRouteError`` naming the candidates."""
         route = self.find(kind, facts, what)
         if route is None:
-            raise NoRouteError(no_route_message(kind, what, self.routes(kind)))
+            raise NoRouteError(no_route_message(kind, what, self.routes(kind, window=False)))
         return route
 
 
 def _same_declaration(a: Route, b: Route) -> bool:
-    return (a.name, a.kind, a.filters) == (b.name, b.kind, b.filters)
+    return (a.name, a.kind, a.filters, a.window) == (b.name, b.kind, b.filters, b.window)
 
 
-def no_route_message(kind: Kind, what: str, candidates: Iterable[Route]) -> str:
+def no_route_message(
+    kind: Kind, what: str, candidates: Iterable[Route], *, window: bool = False
+) -> str:
     listed = ", ".join(r.describe() for r in candidates)
+    decorator = WINDOW_DECORATORS[kind] if window else ROUTABLE_KINDS[kind]
     return (
-        f"No route for {what}. Declare one with @events.{ROUTABLE_KINDS[kind]}(...) in a "
+        f"No route for {what}. Declare one with @events.{decorator}(...) in a "
         "lambda_events.py module of an installed app"
         + (f" (registered {kind.value} routes: {listed})." if listed else ".")
     )

@@ -18,10 +18,12 @@ from django_lambda_bridge.testing.records import (
     cloudwatch_logs_event,
     dynamodb_event,
     dynamodb_record,
+    dynamodb_window_event,
     eventbridge_event,
     invoke_event,
     kinesis_event,
     kinesis_record,
+    kinesis_window_event,
     manage_event,
     s3_event,
     s3_record,
@@ -37,6 +39,7 @@ from django_lambda_bridge.testing.records import (
     sqs_event_from_messages,
     sqs_record,
     warm_up_event,
+    websocket_event,
 )
 from django_lambda_bridge.testing.replies import DecodedReply, decode_reply
 
@@ -64,12 +67,14 @@ __all__ = [
     "decode_reply",
     "dynamodb_event",
     "dynamodb_record",
+    "dynamodb_window_event",
     "eventbridge_event",
     "function_url_event",
     "http_event",
     "invoke_event",
     "kinesis_event",
     "kinesis_record",
+    "kinesis_window_event",
     "manage_event",
     "s3_event",
     "s3_record",
@@ -85,6 +90,7 @@ __all__ = [
     "sqs_event_from_messages",
     "sqs_record",
     "warm_up_event",
+    "websocket_event",
 ]
 
 

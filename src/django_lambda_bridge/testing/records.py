@@ -553,6 +553,149 @@ def cloudwatch_logs_event(
     return {"awslogs": {"data": packed}}
 
 
+def _window_event(
+    records: list[dict[str, Any]],
+    source_arn: str,
+    state: Mapping[str, Any] | None,
+    start: str | None,
+    end: str | None,
+    final: bool,
+    terminated_early: bool,
+    shard_id: str,
+) -> dict[str, Any]:
+    now = _now_ms()
+    return {
+        "Records": records,
+        "window": {
+            "start": start or _iso_seconds_at(now - 60_000),
+            "end": end or _iso_seconds_at(now + 60_000),
+        },
+        "state": dict(state or {}),
+        "shardId": shard_id,
+        "eventSourceARN": source_arn,
+        "isFinalInvokeForWindow": final,
+        "isWindowTerminatedEarly": terminated_early,
+    }
+
+
+def _iso_seconds_at(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def kinesis_window_event(
+    *records_or_data: Any,
+    stream: str = "clicks",
+    state: Mapping[str, Any] | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    final: bool = False,
+    terminated_early: bool = False,
+    shard_id: str = "shardId-000000000006",
+    region: str = REGION,
+    account: str = ACCOUNT,
+) -> dict[str, Any]:
+    """A Kinesis batch of a tumbling window (``TumblingWindowInSeconds``), with its ``state``.
+
+    ``final=True`` is the window's last invocation, which may have no records.
+    """
+    records = kinesis_event(*records_or_data, stream=stream, region=region, account=account)
+    arn = _arn("kinesis", f"stream/{stream}", region, account)
+    return _window_event(
+        records["Records"], arn, state, start, end, final, terminated_early, shard_id
+    )
+
+
+def dynamodb_window_event(
+    *records: dict[str, Any],
+    table: str = "orders",
+    state: Mapping[str, Any] | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    final: bool = False,
+    terminated_early: bool = False,
+    shard_id: str = "shardId-00000001600000000000-00000000",
+    region: str = REGION,
+    account: str = ACCOUNT,
+) -> dict[str, Any]:
+    """A DynamoDB stream batch of a tumbling window, with its ``state``."""
+    arn = _arn("dynamodb", f"table/{table}/stream/2026-01-01T00:00:00.000", region, account)
+    return _window_event(list(records), arn, state, start, end, final, terminated_early, shard_id)
+
+
+# ----- API Gateway WebSocket APIs ---------------------------------------------------
+
+_WEBSOCKET_EVENT_TYPES = {"$connect": "CONNECT", "$disconnect": "DISCONNECT"}
+
+
+def websocket_event(
+    route_key: str = "$default",
+    body: Any = None,
+    *,
+    connection_id: str | None = None,
+    api_id: str = "a1b2c3d4e5",
+    stage: str = "prod",
+    domain_name: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    query: Mapping[str, str] | None = None,
+    source_ip: str = "203.0.113.10",
+    region: str = REGION,
+) -> dict[str, Any]:
+    """An API Gateway WebSocket API event, for ``$connect``, ``$disconnect`` or a message.
+
+    The event type follows the route key: ``$connect`` and ``$disconnect`` are
+    the handshake and the close (with headers only on ``$connect``); any other
+    key is a message, whose ``body`` (a non-str is JSON-encoded) is the frame.
+    """
+    now = _now_ms()
+    event_type = _WEBSOCKET_EVENT_TYPES.get(route_key, "MESSAGE")
+    request_id = base64.b64encode(uuid.uuid4().bytes[:10]).decode()
+    context: dict[str, Any] = {
+        "routeKey": route_key,
+        "eventType": event_type,
+        "extendedRequestId": request_id,
+        "requestTime": datetime.fromtimestamp(now / 1000, UTC).strftime("%d/%b/%Y:%H:%M:%S +0000"),
+        "messageDirection": "IN",
+        "stage": stage,
+        "connectedAt": now - 1_000,
+        "requestTimeEpoch": now,
+        "identity": {"sourceIp": source_ip},
+        "requestId": request_id,
+        "domainName": domain_name or f"{api_id}.execute-api.{region}.amazonaws.com",
+        "connectionId": connection_id
+        or base64.b64encode(uuid.uuid4().bytes[:10]).decode().rstrip("="),
+        "apiId": api_id,
+    }
+    event: dict[str, Any] = {"requestContext": context, "isBase64Encoded": False}
+    if event_type == "MESSAGE":
+        context["messageId"] = base64.b64encode(uuid.uuid4().bytes[:10]).decode()
+        event["body"] = _json(body if body is not None else "")
+    elif event_type == "DISCONNECT":
+        context["disconnectStatusCode"] = 1000
+        context["disconnectReason"] = "Client-side close frame status not set"
+    if event_type != "MESSAGE":
+        host = context["domainName"]
+        sent = {
+            "Host": host,
+            "X-Forwarded-For": source_ip,
+            "X-Forwarded-Port": "443",
+            "X-Forwarded-Proto": "https",
+        }
+        if event_type == "CONNECT":
+            sent |= {
+                "Sec-WebSocket-Extensions": "permessage-deflate; client_max_window_bits",
+                "Sec-WebSocket-Key": base64.b64encode(uuid.uuid4().bytes).decode(),
+                "Sec-WebSocket-Version": "13",
+                "X-Amzn-Trace-Id": f"Root=1-{now // 1000:08x}-{uuid.uuid4().hex[:24]}",
+            }
+        sent.update(headers or {})
+        event["headers"] = sent
+        event["multiValueHeaders"] = {k: [v] for k, v in sent.items()}
+        if query:
+            event["queryStringParameters"] = dict(query)
+            event["multiValueQueryStringParameters"] = {k: [v] for k, v in query.items()}
+    return event
+
+
 # ----- direct invocations ---------------------------------------------------------
 
 
@@ -578,10 +721,12 @@ __all__ = [
     "cloudwatch_logs_event",
     "dynamodb_event",
     "dynamodb_record",
+    "dynamodb_window_event",
     "eventbridge_event",
     "invoke_event",
     "kinesis_event",
     "kinesis_record",
+    "kinesis_window_event",
     "manage_event",
     "s3_event",
     "s3_record",
@@ -597,4 +742,5 @@ __all__ = [
     "sqs_event_from_messages",
     "sqs_record",
     "warm_up_event",
+    "websocket_event",
 ]

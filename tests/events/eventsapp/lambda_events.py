@@ -41,6 +41,10 @@ def perform(route: str, command: Any) -> Any:
             cursor.execute("SELECT 1 / 0")
     elif op == "count":
         name = Delivery.objects.using(PG).count()
+    elif op == "pid":  # which server connection this record ran on
+        with connections[PG].cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            name = cursor.fetchone()[0]
     CALLS.append((route, name))
     return name
 
@@ -101,3 +105,23 @@ def click(record: Any) -> None:
 @events.cloudwatch_logs(log_group="/eventsapp/worker")
 def logs(event: Any) -> None:
     perform("logs", [e.message for e in event.parse_logs_data().log_events])
+
+
+@events.websocket("$connect")
+def ws_connect(event: Any) -> int:
+    CALLS.append(("ws-connect", event.connection_id))
+    return 200 if event.query_string_parameters.get("token") == "let-me-in" else 401
+
+
+@events.websocket("sendmessage")
+def ws_message(event: Any) -> dict[str, Any]:
+    CALLS.append(("ws-message", event.json_body))
+    return {"statusCode": 200, "body": "got it"}
+
+
+@events.kinesis_window(stream="eventsapp-clicks")
+def click_window(window: Any) -> dict[str, Any]:
+    state = dict(window.state)
+    state["clicks"] = state.get("clicks", 0) + len(window.records)
+    CALLS.append(("kinesis-window", state["clicks"]))
+    return state
