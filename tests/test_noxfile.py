@@ -132,12 +132,14 @@ def test_find_interpreters_skips_broken_shims_and_wrong_versions(tmp_path):
     minor = "%d.%d" % sys.version_info[:2]
     (real / f"python{minor}").symlink_to(sys.executable)
     # Reports 3.12 as asked: found, after the shim and the liar earlier on the path.
-    _script(real / "python3.12", "echo 3.12")
+    honest = tmp_path / "honest"
+    honest.mkdir()
+    _script(honest / "python3.12", "echo 3.12")
     (tmp_path / "notexec").mkdir()
     (tmp_path / "notexec" / "python3.13").write_text("not executable")
-    search = os.pathsep.join(map(str, (shims, liar, tmp_path / "notexec", real)))
+    search = os.pathsep.join(map(str, (shims, liar, tmp_path / "notexec", honest, real)))
     found = nox_matrix.find_interpreters(search)
-    expected = {"3.12": str(real / "python3.12")}
+    expected = {"3.12": str(honest / "python3.12")}
     if minor in nox_matrix.SUPPORTED_PYTHONS and minor != "3.12":
         expected[minor] = str(real / f"python{minor}")
     assert found == expected
