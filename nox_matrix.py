@@ -164,10 +164,10 @@ def find_interpreters(search_path: str) -> dict[str, str]:
     for minor in SUPPORTED_PYTHONS:
         for directory in search_path.split(os.pathsep):
             candidate = os.path.join(directory or os.curdir, f"python{minor}")
-            if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-                if _reports(candidate, minor):
-                    found[minor] = candidate
-                    break
+            runnable = os.path.isfile(candidate) and os.access(candidate, os.X_OK)
+            if runnable and _reports(candidate, minor):
+                found[minor] = candidate
+                break
     return found
 
 

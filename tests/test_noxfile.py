@@ -1,4 +1,4 @@
-"""The nox cell selection: which cells run for a given set of installed interpreters, and why not."""
+"""nox cell selection: which cells run for the installed interpreters, and why not the rest."""
 
 from __future__ import annotations
 
@@ -129,7 +129,7 @@ def test_find_interpreters_skips_broken_shims_and_wrong_versions(tmp_path):
     # Named 3.12 but is something else.
     _script(liar / "python3.12", "echo 3.11")
     # The real thing: this test's own interpreter, under the name of its version.
-    minor = "%d.%d" % sys.version_info[:2]
+    minor = f"{sys.version_info[0]}.{sys.version_info[1]}"
     (real / f"python{minor}").symlink_to(sys.executable)
     # Reports 3.12 as asked: found, after the shim and the liar earlier on the path.
     honest = tmp_path / "honest"
