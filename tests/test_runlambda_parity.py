@@ -132,6 +132,7 @@ def handler():
     conf_module._active = saved
 
 
+@pytest.mark.django_db  # DEBUG's 404 page may read the session
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_the_lambda_handler_never_serves_static_files(handler, fmt):
     """Static serving lives in the local server only; the deployed path 404s under DEBUG."""
@@ -274,6 +275,7 @@ def test_log_to_terminal_leaves_a_configured_root_alone():
         root.handlers[:], root.level = saved, level
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_a_view_exception_leaves_one_traceback_in_the_log(handler, caplog, fmt):
     """What CloudWatch gets through the root logger: Django's traceback, and our ids line."""
