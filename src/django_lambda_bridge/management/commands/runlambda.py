@@ -82,14 +82,9 @@ class Command(BaseCommand):
         handler = make_handler(scheme="https" if options["https"] else "http")
         self.check_migrations()
         self._warn_about_hosts(fmt, host)
-        prefix = f"/{stage}" if fmt in ("v1", "v2") and stage != "$default" else ""
-        server = LambdaHTTPServer(
-            (host, port),
-            handler,
-            fmt=fmt,
-            stage=stage,
-            static=self._static_files(options, prefix),
-        )
+        server = LambdaHTTPServer((host, port), handler, fmt=fmt, stage=stage)
+        prefix = server.prefix
+        server.static = self._static_files(options, prefix)
         try:  # Ctrl-C as soon as the address is printed must still end quietly
             self.stdout.write(
                 f"Serving {fmt} events through the Lambda handler at "
