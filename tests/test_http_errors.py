@@ -66,8 +66,9 @@ def test_view_exception_is_a_500_reply_logged_with_request_ids(handler, caplog, 
     message = ours[0].getMessage()
     assert context.aws_request_id in message
     assert "/boom/" in message
-    assert ours[0].exc_info is not None
-    assert str(ours[0].exc_info[1]) == "boom"
+    assert "RuntimeError" in message
+    # The traceback is Django's own django.request record; ours adds only the ids.
+    assert ours[0].exc_info is None
     if fmt in ("v1", "v2"):
         assert event["requestContext"]["requestId"] in message
 

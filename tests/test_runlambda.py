@@ -10,11 +10,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
-import re
-import signal
-import subprocess
-import sys
 import threading
 import urllib.error
 import urllib.request
@@ -31,6 +26,7 @@ from django_lambda_bridge.handler import make_handler
 from django_lambda_bridge.kinds import Kind
 from django_lambda_bridge.local.server import LambdaHTTPServer
 from django_lambda_bridge.testing.events import FORMATS
+from tests.runlambda_support import port_of, start_command, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 BINARY = bytes(range(256))
@@ -172,15 +168,47 @@ def test_client_ip_is_the_peer_not_a_header(serve, fmt, stage):
     assert reply.json()["remote_addr"] == "127.0.0.1"
 
 
+OUTSIDE = ("/echo/", "/{stage}x/echo/", "/", "/other/{stage}/echo/")
+
+
 @pytest.mark.parametrize(("fmt", "stage"), [("v1", "prod"), ("v2", "beta")])
-def test_paths_outside_the_stage_are_forbidden(serve, fmt, stage):
+def test_paths_outside_the_stage_get_api_gateways_answer(serve, fmt, stage):
     server = serve(fmt, stage)
-    for path in ("/echo/", f"/{stage}x/echo/", "/", f"/other/{stage}/echo/"):
+    for path in (p.format(stage=stage) for p in OUTSIDE):
         reply = request(server, "GET", path)
-        assert reply.status == 403, path
-        assert reply.json() == {"message": "Forbidden"}
         assert reply.headers["Content-Type"] == "application/json"
+        if fmt == "v1":
+            assert reply.status == 403, path
+            assert reply.json() == {"message": "Missing Authentication Token"}
+            assert reply.headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
+        else:
+            assert reply.status == 404, path
+            assert reply.json() == {"message": "Not Found"}
+            assert "x-amzn-ErrorType" not in reply.headers
     assert request(server, "GET", f"/{stage}/echo/").status == 200
+
+
+#: Headers any HTTP server adds, which the in-process test client has no counterpart for.
+_TRANSPORT = {"server", "date", "content-length"}
+
+
+@pytest.mark.parametrize(("fmt", "stage"), [("v1", "prod"), ("v2", "beta")])
+@pytest.mark.parametrize("template", OUTSIDE)
+def test_outside_the_stage_runlambda_and_the_test_client_agree(
+    serve, handler, fmt, stage, template
+):
+    """The two emulations of API Gateway's unmatched-path answer must not drift apart."""
+    from django_lambda_bridge.testing.client import LambdaClient
+
+    path = template.format(stage=stage)
+    reply = request(serve(fmt, stage), "GET", path)
+    # An absolute URL on the client's host is sent as is, stage and all, like runlambda's.
+    response = LambdaClient(events=fmt, stage=stage, handler=handler).get(
+        f"http://testserver{path}"
+    )
+    assert (reply.status, reply.body) == (response.status_code, response.content)
+    served = {k.lower(): v for k, v in reply.headers.items() if k.lower() not in _TRANSPORT}
+    assert served == {k.lower(): v for k, v in response.items()}
 
 
 def test_stage_root_reaches_django_as_slash(serve):
@@ -321,48 +349,11 @@ def test_unknown_format_is_refused():
         LambdaHTTPServer(("127.0.0.1", 0), lambda e, c: None, fmt="v3")
 
 
-def _start_command(*args: str) -> tuple[subprocess.Popen[str], str]:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
-        "PYTHONUNBUFFERED": "1",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "django", "runlambda", *args],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        # A shell's background job ignores SIGINT and children inherit that; undo it
-        # so the command's own Ctrl-C handling is what _stop() exercises.
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
-    assert proc.stdout is not None
-    first = proc.stdout.readline()  # blocks until serving, or "" if it died
-    return proc, first
-
-
-def _stop(proc: subprocess.Popen[str]) -> tuple[int, str]:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGINT)
-    try:
-        _, err = proc.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        _, err = proc.communicate()
-    return proc.returncode, err
-
-
 def test_management_command_serves_real_http():
-    proc, first = _start_command("127.0.0.1:0", "--format", "v1")
+    proc, out = start_command("127.0.0.1:0", "--format", "v1")
     try:
-        match = re.search(r"http://127\.0\.0\.1:(\d+)/prod/", first)
-        assert match, (
-            f"unexpected first line {first!r}; stderr: {proc.stderr and proc.stderr.read()}"
-        )
-        base = f"http://127.0.0.1:{match[1]}"
+        assert "/prod/" in out.splitlines()[-1]
+        base = f"http://127.0.0.1:{port_of(proc, out)}"
         with urllib.request.urlopen(f"{base}/prod/echo/?via=command", timeout=30) as response:
             seen = json.loads(response.read())
         assert seen["kind"] == Kind.API_GATEWAY_V1
@@ -372,7 +363,7 @@ def test_management_command_serves_real_http():
             urllib.request.urlopen(f"{base}/echo/", timeout=30)
         assert outside.value.code == 403
     finally:
-        code, err = _stop(proc)
+        code, err = stop(proc)
     assert code == 0, err
     assert "GET /prod/echo/?via=command" in err  # the access log
 
@@ -386,7 +377,7 @@ def test_management_command_serves_real_http():
     ],
 )
 def test_management_command_rejects_bad_arguments(args, message):
-    proc, _ = _start_command(*args)
-    code, err = _stop(proc)
+    proc, _ = start_command(*args)
+    code, err = stop(proc)
     assert code != 0
     assert message in err

@@ -6,6 +6,7 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "demo-only-insecure-key")
 DEBUG = os.environ.get("DJANGO_DEBUG", "") == "1"
+# Demo only: a deployed project lists its API's hosts instead (README, "ALLOWED_HOSTS").
 ALLOWED_HOSTS = ["*"]
 INSTALLED_APPS = [
     "django.contrib.auth",

@@ -38,22 +38,25 @@ def _request_id(context: Any) -> str:
 def record_request_exception(sender: Any, request: Any = None, **kwargs: Any) -> None:
     """Log an exception Django caught in a view, with the Lambda and API Gateway ids.
 
-    Django answers it with its own 500 response (handler500) and logs it
-    without any id to find the invocation by; this adds one log line that has
-    them. The exception is kept in the environ for ``RAISE_EXCEPTIONS``.
+    Django answers it with its own 500 response (handler500) and logs the
+    traceback at ``django.request`` without any id to find the invocation by;
+    this adds one line that has them, and no second copy of the traceback.
+    The exception is kept in the environ for ``RAISE_EXCEPTIONS``.
     """
     info = lambda_info(request)
     if info is None:
         return  # not a Lambda request (the Django test client, runserver)
+    caught = sys.exc_info()
     logger.error(
-        "Unhandled exception in a view for %s %s (request %s, API request %s)",
+        "Unhandled exception in a view for %s %s (request %s, API request %s): %s; "
+        "Django logs its traceback (logger django.request)",
         request.method,
         request.path,
         info.aws_request_id or "-",
         info.request_id or "-",
-        exc_info=True,
+        type(caught[1]).__name__,
     )
-    request.META[EXC_INFO_KEY] = sys.exc_info()
+    request.META[EXC_INFO_KEY] = caught
 
 
 def connect_signals() -> None:

@@ -11,11 +11,14 @@ import json
 import logging
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django_lambda_bridge.testing.context import FakeContext
 from django_lambda_bridge.testing.events import FORMATS, http_event
 from django_lambda_bridge.testing.replies import decode_reply
+
+if TYPE_CHECKING:
+    from django_lambda_bridge.local.static import StaticFiles
 
 logger = logging.getLogger("django_lambda_bridge.local")
 
@@ -24,8 +27,31 @@ Handler = Callable[[dict[str, Any], Any], Any]
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection"}
 
 
+def gateway_rejection(fmt: str) -> tuple[int, list[tuple[str, str]], bytes]:
+    """What API Gateway answers for a URL outside the stage; the function is never called.
+
+    A REST API (v1) says no resource matched with its authentication error, an
+    HTTP API (v2) a plain 404. ``LambdaClient`` answers the same, and a test
+    compares the two.
+    """
+    if fmt == "v1":
+        return (
+            403,
+            [
+                ("Content-Type", "application/json"),
+                ("x-amzn-ErrorType", "MissingAuthenticationTokenException"),
+            ],
+            b'{"message":"Missing Authentication Token"}',
+        )
+    return 404, [("Content-Type", "application/json")], b'{"message":"Not Found"}'
+
+
 class LambdaHTTPServer(HTTPServer):
-    """Serves HTTP on loopback by invoking ``handler`` with ``fmt`` events."""
+    """Serves HTTP on loopback by invoking ``handler`` with ``fmt`` events.
+
+    ``static``, when given, answers the static URL before any event is built,
+    as ``runserver`` does under ``DEBUG``; the handler itself never serves them.
+    """
 
     def __init__(
         self,
@@ -34,6 +60,7 @@ class LambdaHTTPServer(HTTPServer):
         fmt: str = "v2",
         stage: str = "$default",
         timeout_ms: int = 30_000,
+        static: StaticFiles | None = None,
     ) -> None:
         if fmt not in FORMATS:
             raise ValueError(f"Unknown format {fmt!r}; choose one of {', '.join(FORMATS)}.")
@@ -43,7 +70,15 @@ class LambdaHTTPServer(HTTPServer):
         self.fmt = fmt
         self.stage = stage
         self.timeout_ms = timeout_ms
+        self.static = static
         super().__init__(address, _RequestHandler)
+
+    @property
+    def prefix(self) -> str:
+        """The stage in the URL (``/prod``), or ``""`` when the format has none."""
+        if self.fmt in ("v1", "v2") and self.stage != "$default":
+            return f"/{self.stage}"
+        return ""
 
     def to_event(
         self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, peer: str
@@ -61,8 +96,8 @@ class LambdaHTTPServer(HTTPServer):
             "source_ip": peer,
         }
         path = target
-        if self.fmt in ("v1", "v2") and self.stage != "$default":
-            prefix = f"/{self.stage}"
+        if self.prefix:
+            prefix = self.prefix
             if not (path == prefix or path.startswith((prefix + "/", prefix + "?"))):
                 return None
             path = path[len(prefix) :] or "/"
@@ -129,9 +164,14 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self._write(400, [("Content-Type", "application/json")], message)
             return
         headers = [(k, v) for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP]
+        static = self.server.static
+        answer = static.answer(self.command, self.path, headers) if static else None
+        if answer is not None:
+            self._write(*answer)
+            return
         event = self.server.to_event(self.command, self.path, headers, body, self.client_address[0])
         if event is None:
-            self._write(403, [("Content-Type", "application/json")], b'{"message":"Forbidden"}')
+            self._write(*gateway_rejection(self.server.fmt))
             return
         try:
             reply = self.server.lambda_handler(

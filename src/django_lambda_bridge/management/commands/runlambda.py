@@ -5,11 +5,15 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from django_lambda_bridge.testing.events import FORMATS
+
+if TYPE_CHECKING:
+    from django_lambda_bridge.local.static import StaticFiles
 
 _ADDRPORT = re.compile(r"^(?:(?P<host>[\w.\-]+|\[[0-9a-fA-F:]+\]):)?(?P<port>\d+)$")
 
@@ -47,10 +51,22 @@ class Command(BaseCommand):
             help="API Gateway stage in the URL (default: 'prod' for v1, "
             "'$default' for v2, which has no prefix).",
         )
+        parser.add_argument(
+            "--nostatic",
+            action="store_false",
+            dest="use_static",
+            help="Do not serve static files (served under DEBUG, as runserver does).",
+        )
+        parser.add_argument(
+            "--insecure",
+            action="store_true",
+            help="Serve static files even with DEBUG off (local use only, as runserver's).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from django_lambda_bridge.handler import make_handler
         from django_lambda_bridge.local.server import LambdaHTTPServer
+        from django_lambda_bridge.local.terminal import log_to_terminal
 
         match = _ADDRPORT.match(options["addrport"])
         if not match:
@@ -61,20 +77,37 @@ class Command(BaseCommand):
         if fmt not in ("v1", "v2") and options["stage"]:
             raise CommandError(f"--stage only applies to v1 and v2 events, not {fmt}.")
         logging.getLogger("django_lambda_bridge.local").setLevel(logging.INFO)
-        if not logging.getLogger().handlers:
-            logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+        log_to_terminal(sys.stderr)
         # Plain-HTTP emulation: without this, absolute links would say https://.
         handler = make_handler(scheme="https" if options["https"] else "http")
+        self.check_migrations()
+        self._warn_about_hosts(fmt, host)
         server = LambdaHTTPServer((host, port), handler, fmt=fmt, stage=stage)
-        prefix = f"/{stage}" if fmt in ("v1", "v2") and stage != "$default" else ""
-        self.stdout.write(
-            f"Serving {fmt} events through the Lambda handler at http://{host}:{server.server_port}"
-            f"{prefix}/\nQuit with CONTROL-C."
-        )
-        self.stdout.flush()
-        try:
+        prefix = server.prefix
+        server.static = self._static_files(options, prefix)
+        try:  # Ctrl-C as soon as the address is printed must still end quietly
+            self.stdout.write(
+                f"Serving {fmt} events through the Lambda handler at "
+                f"http://{host}:{server.server_port}{prefix}/\nQuit with CONTROL-C."
+            )
+            self.stdout.flush()
             server.serve_forever()
         except KeyboardInterrupt:
             pass
         finally:
             server.server_close()
+
+    def _static_files(self, options: dict[str, Any], prefix: str) -> StaticFiles | None:
+        """runserver's rule: staticfiles installed, and DEBUG or --insecure, unless --nostatic."""
+        from django_lambda_bridge.local.static import StaticFiles
+
+        if not options["use_static"] or not (settings.DEBUG or options["insecure"]):
+            return None
+        return StaticFiles.for_server(prefix)
+
+    def _warn_about_hosts(self, fmt: str, host: str) -> None:
+        from django_lambda_bridge.local.hosts import deployed_host_warning, local_host_warning
+
+        for warning in (deployed_host_warning(fmt), local_host_warning(host)):
+            if warning:
+                self.stderr.write(self.style.WARNING(f"Warning: {warning}"))
