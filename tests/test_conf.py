@@ -227,3 +227,12 @@ def test_checks_are_registered_with_manage_py_check(settings):
         call_command("check")
     settings.LAMBDA_BRIDGE = {}
     call_command("check")
+
+
+@pytest.mark.parametrize("bad", [["s" * 40 + "-retired-secret", 5], 5, "one-string-secret-" * 3])
+def test_a_bad_secret_list_is_refused_without_echoing_the_secrets(bad):
+    with pytest.raises(ConfigurationError) as caught:
+        BridgeSettings.load({"PROXY_SECRET_FALLBACKS": bad})
+    message = str(caught.value)
+    assert "PROXY_SECRET_FALLBACKS" in message
+    assert "secret" not in message.replace("PROXY_SECRET_FALLBACKS", "").lower()

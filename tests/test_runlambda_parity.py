@@ -193,7 +193,10 @@ def test_no_host_warning_when_the_deployed_host_is_allowed():
         ([".execute-api.us-east-1.amazonaws.com"], {"function-url", "alb", "alb-multi"}),
         ([".lambda-url.us-east-1.on.aws"], {"v1", "v2", "alb", "alb-multi"}),
         ([".elb.amazonaws.com"], {"v1", "v2", "function-url"}),
-        (["api.example.com", "localhost"], set(FORMATS)),
+        (["localhost", "127.0.0.1", "[::1]", ".localhost"], set(FORMATS)),
+        # The exact hosts a correct project lists: its API's own host, a custom domain.
+        (["abc.execute-api.eu-west-1.amazonaws.com"], {"function-url", "alb", "alb-multi"}),
+        (["abc.execute-api.eu-west-1.amazonaws.com", "api.example.com"], set()),
     ],
 )
 def test_deployed_host_warning_per_format(allowed, refused):

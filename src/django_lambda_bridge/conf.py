@@ -121,6 +121,16 @@ class BridgeSettings:
         return cls(**values)
 
 
+#: Settings whose values must never appear in an error message.
+_SECRET_KEYS = frozenset({"PROXY_SECRET", "PROXY_SECRET_FALLBACKS"})
+
+
+def _describe_types(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return f"a {type(value).__name__} of " + ", ".join(type(v).__name__ for v in value)
+    return f"a {type(value).__name__}"
+
+
 def _coerce(key: str, value: Any, default: Any) -> Any:
     """Check a setting's type against its default so mistakes fail at init, not per request."""
     if key == "BASE_PATH":
@@ -175,9 +185,11 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
             raise ConfigurationError(f"LAMBDA_BRIDGE[{key!r}] must be a str, got {type(value)}.")
         return value.strip("/") if key == "PROXY_PATH" else value
     if isinstance(default, tuple):
-        if isinstance(value, str) or not all(isinstance(v, str) for v in value):
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            # Secrets must not be echoed into logs or check output: name types only.
+            shown = _describe_types(value) if key in _SECRET_KEYS else repr(value)
             raise ConfigurationError(
-                f"LAMBDA_BRIDGE[{key!r}] must be a list or tuple of str, got {value!r}."
+                f"LAMBDA_BRIDGE[{key!r}] must be a list or tuple of str, got {shown}."
             )
         return tuple(value)
     if isinstance(default, bool) and not isinstance(value, bool):

@@ -54,7 +54,7 @@ _LAZY_REGEX_MODULES = ("django.http.request", "django.http.response")
 
 
 def setup_django(settings_module: str | None) -> None:
-    """Configure and populate Django; the explicit module wins like in ``wsgi.py``."""
+    """Configure and populate Django; ``DJANGO_SETTINGS_MODULE`` wins, as in ``wsgi.py``."""
     if settings_module:
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module)
     from django.conf import settings

@@ -234,3 +234,11 @@ def test_str_and_repr_carry_no_credentials():
             assert secret not in text
     message = WebSocketEvent(websocket_event("chat", {"password": "hunter2"}))
     assert "hunter2" not in str(message)
+
+
+def test_a_custom_domain_without_a_region_asks_for_the_endpoint_setting(monkeypatch):
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    rc = websocket_event("chat", "x", api_id="abc", domain_name="ws.example.com")
+    # Guessing the custom domain plus stage would be wrong under API mappings.
+    with pytest.raises(MalformedEventError, match="WEBSOCKET_ENDPOINT_URL"):
+        management_endpoint(rc["requestContext"])

@@ -446,3 +446,15 @@ def test_a_command_whose_parser_breaks_still_has_its_process_options_refused(
     broken = manage(handler, ctx, ["ops_badparser"])
     assert broken["exit_code"] == 1
     assert "no parser today" in broken["stderr"]
+
+
+def test_a_command_that_fails_to_import_is_logged_by_name(build_handler, ctx, cmdapp, caplog):
+    handler = build_handler(manage_commands=["ops_brokenimport"])
+    caplog.set_level(logging.DEBUG)
+    result = manage(handler, ctx, ["ops_brokenimport", f"--password={PASSWORD}"])
+    assert result["exit_code"] == 1
+    assert "vendored_dependency" in result["stderr"]  # the caller gets the traceback
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert any("ops_brokenimport" in r.getMessage() for r in errors), caplog.records
+    for record in caplog.records:
+        assert PASSWORD not in record.getMessage()

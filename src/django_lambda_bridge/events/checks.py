@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core import checks
 
-from django_lambda_bridge.conf import BridgeSettings
+from django_lambda_bridge.conf import BridgeSettings, get_settings
 from django_lambda_bridge.errors import ConfigurationError
 from django_lambda_bridge.events.deadline import full_batch_problem, unreadable_timeout
 
@@ -34,7 +34,7 @@ def check_routes(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMes
 def check_deadline(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     """A deadline margin that leaves no room for a second record dead-letters messages."""
     try:
-        conf = BridgeSettings.load()
+        conf = get_settings()
     except ConfigurationError:
         return []  # reported by django_lambda_bridge.E001
     found: list[checks.CheckMessage] = []

@@ -42,8 +42,13 @@ def management_endpoint(request_context: Mapping[str, Any]) -> str:
         )
     if ".execute-api." not in domain:
         api_id, region = request_context.get("apiId"), os.environ.get("AWS_REGION")
-        if isinstance(api_id, str) and api_id and region:
-            domain = f"{api_id}.execute-api.{region}.amazonaws.com"
+        if not (isinstance(api_id, str) and api_id and region):
+            raise MalformedEventError(
+                f"The WebSocket event came through the custom domain {domain!r} and the "
+                "API's own host cannot be built (no requestContext.apiId or no AWS_REGION); "
+                "set LAMBDA_BRIDGE['WEBSOCKET_ENDPOINT_URL'] or pass endpoint_url=."
+            )
+        domain = f"{api_id}.execute-api.{region}.amazonaws.com"
     return f"https://{domain}/{stage}"
 
 

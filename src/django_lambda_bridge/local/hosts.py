@@ -54,13 +54,50 @@ def _allowed(host: str, *, debug_defaults: bool) -> bool:
     return bool(domain) and validate_host(domain, allowed)
 
 
+#: What each front door's own hosts contain; an entry naming another door's host
+#: cannot serve this one.
+_AWS_HOST_MARKS = {
+    "v1": ".execute-api.",
+    "v2": ".execute-api.",
+    "function-url": ".lambda-url.",
+    "alb": ".elb.amazonaws.com",
+    "alb-multi": ".elb.amazonaws.com",
+}
+
+
+def _could_serve(entry: str, fmt: str) -> bool:
+    """Whether an ALLOWED_HOSTS entry could be a real host of ``fmt``'s front door.
+
+    The exact host (the API's own id, a custom domain) cannot be known here, so
+    this door's AWS hosts and any custom domain count; local names, addresses
+    and another front door's AWS hosts do not.
+    """
+    import ipaddress
+
+    name = entry.lstrip(".").strip("[]").lower()
+    if not name or "." not in name or name in ("localhost", "testserver"):
+        return False
+    if name.endswith((".localhost", ".local")):
+        return False
+    try:
+        ipaddress.ip_address(name)
+        return False
+    except ValueError:
+        pass
+    if _AWS_HOST_MARKS[fmt] in f".{name}":
+        return True
+    return not any(mark in f".{name}" for mark in set(_AWS_HOST_MARKS.values()))
+
+
 def deployed_host_warning(fmt: str) -> str | None:
     """A warning when ``fmt``'s AWS host would be refused, or None when it is allowed.
 
     Judged without Django's DEBUG-only localhost defaults: deployed, DEBUG is off.
     """
     door = FRONT_DOORS[fmt]
-    if _allowed(door.sample_host, debug_defaults=False):
+    if _allowed(door.sample_host, debug_defaults=False) or any(
+        _could_serve(entry, fmt) for entry in settings.ALLOWED_HOSTS
+    ):
         return None
     return (
         f"ALLOWED_HOSTS = {list(settings.ALLOWED_HOSTS)!r} refuses {door.sample_host}, a host "
