@@ -214,9 +214,7 @@ def _load(app: str, name: str) -> BaseCommand | ManageResult:
         return load_command_class(app, name)
     except Exception as exc:
         # Logged by name and exception type only; the traceback goes to the caller.
-        logger.error(
-            "Management command %r could not be imported: %s", name, type(exc).__name__
-        )
+        logger.error("Management command %r could not be imported: %s", name, type(exc).__name__)
         traceback.print_exc(file=err)
         return {"exit_code": 1, "stdout": "", "stderr": _tail(err.getvalue())}
 
