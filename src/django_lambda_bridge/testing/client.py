@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 from django_lambda_bridge.testing.client_handler import LambdaClientHandler
 from django_lambda_bridge.testing.clients import LambdaClient, LambdaClientMixin
 from django_lambda_bridge.testing.contract import ContractDifference
-from django_lambda_bridge.testing.loading import ENV_HANDLER, LambdaCallable, get_project_handler
+from django_lambda_bridge.testing.env import ENV_HANDLER
+from django_lambda_bridge.testing.loading import LambdaCallable, get_project_handler
 from django_lambda_bridge.testing.route import LambdaRoute
 from django_lambda_bridge.testing.seam import hook_wsgi_app, lambda_request_scope
 from django_lambda_bridge.testing.switch import (

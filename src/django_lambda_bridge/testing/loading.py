@@ -11,9 +11,9 @@ from typing import Any
 from django.core.handlers.base import BaseHandler
 
 from django_lambda_bridge.errors import ConfigurationError
+from django_lambda_bridge.testing.env import ENV_HANDLER
 
 #: Environment variable naming the handler as ``module:attribute``.
-ENV_HANDLER = "DJANGO_LAMBDA_HANDLER"
 
 LambdaCallable = Callable[[dict[str, Any], Any], Any]
 

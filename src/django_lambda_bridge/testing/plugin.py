@@ -17,6 +17,13 @@ from typing import Any
 
 import pytest
 
+from django_lambda_bridge.testing.env import (
+    ENV_BINARY_MEDIA_TYPES,
+    ENV_EVENTS,
+    ENV_HANDLER,
+    ENV_STAGE,
+    strict_from_env,
+)
 from django_lambda_bridge.testing.events import FORMATS
 from django_lambda_bridge.testing.fixtures import (
     lambda_api_client,
@@ -49,7 +56,6 @@ __all__ = [
 WORKER_OUTPUT_KEY = "django_lambda_bridge"
 _workers_key = pytest.StashKey[Tally]()
 _total_key = pytest.StashKey[Tally]()
-_TRUE = ("1", "true", "yes", "on")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -90,24 +96,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def _wanted(
     config: pytest.Config,
 ) -> tuple[str, str | None, str | None, tuple[str, ...] | None] | None:
-    events = config.getoption("lambda_events") or os.environ.get("DJANGO_LAMBDA_EVENTS")
+    events = config.getoption("lambda_events") or os.environ.get(ENV_EVENTS)
     if not events:
         return None
     from django_lambda_bridge.testing.route import parse_media_types
 
     stage = config.getoption("lambda_stage")
     if stage is None:
-        stage = os.environ.get("DJANGO_LAMBDA_STAGE")
-    handler = config.getoption("lambda_handler") or os.environ.get("DJANGO_LAMBDA_HANDLER")
+        stage = os.environ.get(ENV_STAGE)
+    handler = config.getoption("lambda_handler") or os.environ.get(ENV_HANDLER)
     media = config.getoption("lambda_binary_media_types")
     if media is None:
-        media = os.environ.get("DJANGO_LAMBDA_BINARY_MEDIA_TYPES")
+        media = os.environ.get(ENV_BINARY_MEDIA_TYPES)
     return events, stage, handler, parse_media_types(media) if media is not None else None
 
 
 def _strict(config: pytest.Config) -> bool:
-    env = os.environ.get("DJANGO_LAMBDA_STRICT", "").strip().lower() in _TRUE
-    return bool(config.getoption("lambda_strict")) or env
+    return bool(config.getoption("lambda_strict")) or strict_from_env()
 
 
 def _is_worker(config: pytest.Config) -> bool:

@@ -28,10 +28,10 @@ from django_lambda_bridge.testing import tally
 from django_lambda_bridge.testing.events import FORMATS
 from django_lambda_bridge.testing.route import parse_media_types
 from django_lambda_bridge.testing.switch import (
-    ENV_STRICT,
     active_route,
     route_clients,
     route_from_env,
+    strict_from_env,
     unroute_clients,
 )
 from django_lambda_bridge.testing.tally import Tally
@@ -97,7 +97,7 @@ class LambdaDiscoverRunner(DiscoverRunner):
         self.lambda_args = self._lambda_args(
             lambda_events, lambda_stage, lambda_handler, lambda_binary_media_types
         )
-        strict_env = os.environ.get(ENV_STRICT, "").strip().lower() in ("1", "true", "yes", "on")
+        strict_env = strict_from_env()
         self.lambda_strict = lambda_strict or strict_env
         self.lambda_tally: Tally | None = None
 

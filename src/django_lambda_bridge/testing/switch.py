@@ -16,18 +16,20 @@ from types import ModuleType
 from typing import Any
 
 from django_lambda_bridge.testing import tally
-from django_lambda_bridge.testing.loading import ENV_HANDLER
+from django_lambda_bridge.testing.env import (
+    ENV_BINARY_MEDIA_TYPES,
+    ENV_EVENTS,
+    ENV_HANDLER,
+    ENV_STAGE,
+    ENV_STRICT,
+    strict_from_env,
+)
 from django_lambda_bridge.testing.route import (
     DEFAULT_BINARY_MEDIA_TYPES,
     LambdaRoute,
     parse_media_types,
 )
 
-#: Environment variables the switch reads (pytest and ``manage.py test``).
-ENV_EVENTS = "DJANGO_LAMBDA_EVENTS"
-ENV_STAGE = "DJANGO_LAMBDA_STAGE"
-ENV_BINARY_MEDIA_TYPES = "DJANGO_LAMBDA_BINARY_MEDIA_TYPES"
-ENV_STRICT = "DJANGO_LAMBDA_STRICT"
 __all__ = [
     "ENV_BINARY_MEDIA_TYPES",
     "ENV_EVENTS",
@@ -38,6 +40,7 @@ __all__ = [
     "route_clients",
     "route_clients_from_env",
     "route_from_env",
+    "strict_from_env",
     "unroute_clients",
 ]
 
