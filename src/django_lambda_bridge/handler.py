@@ -25,7 +25,7 @@ class LambdaHandler:
 
         self.conf = conf
         self.wsgi_app = WSGIHandler()  # loads the middleware chain now, not per request
-        self.http = HttpBridge(self.wsgi_app, conf)
+        self.http = HttpBridge(self.wsgi_app)  # reads get_settings() per call
         from django_lambda_bridge import events
 
         events.autodiscover()  # also when our app is not in INSTALLED_APPS

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django_lambda_bridge.http.authorizer import Authorizer
@@ -11,13 +11,18 @@ from django_lambda_bridge.kinds import Kind
 ENVIRON_KEY = "django_lambda_bridge.info"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LambdaInfo:
-    """What Lambda and API Gateway know about this request that HTTP does not carry."""
+    """What Lambda and API Gateway know about this request that HTTP does not carry.
+
+    It sits in ``request.META``, which Django's error reports print (the DEBUG
+    page, admin error emails). Its repr therefore leaves out the event and the
+    context: the event holds the raw ``Authorization`` and ``Cookie`` headers.
+    """
 
     kind: Kind
-    event: dict[str, Any]
-    context: Any
+    event: dict[str, Any] = field(repr=False)
+    context: Any = field(repr=False)
     #: API Gateway's (or ALB's trace) id for this request; matches its access logs.
     request_id: str | None
     authorizer: Authorizer | None
