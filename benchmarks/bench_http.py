@@ -1,4 +1,13 @@
-"""Warm per-request cost of one DRF endpoint through each Lambda adapter, in one process.
+"""Warm per-request cost of a DRF endpoint through each Lambda adapter, in one process.
+
+Two endpoints (``--endpoint``; the default runs both, each in its own process
+because each has its own settings module):
+
+  books    GET /books/: a ListAPIView reading 5 SQLite rows, stock middleware
+           (realistic: the app's own cost dominates);
+  trivial  /ping/: an APIView with no database and a small JSON reply,
+           CommonMiddleware only; GET over v1 and v2, and a v2 JSON POST. Here
+           the adapter's own cost shows, and the 1.05x target is judged.
 
 Variants (same Django project, same ``WSGIHandler`` instance for the WSGI ones):
 
@@ -17,8 +26,8 @@ invocation a new dict); the copies are made before the clock starts. Variants
 run interleaved in rounds with the order rotated each round, and ratios are
 taken within a round, so slow drifts of the machine cancel out.
 
-    .venv/bin/python benchmarks/bench_http.py            # default: 30 rounds x 200 calls
-    .venv/bin/python benchmarks/bench_http.py --rounds 10 --calls 100 --json
+    .venv/bin/python benchmarks/bench_http.py            # both endpoints, 30 rounds x 200 calls
+    .venv/bin/python benchmarks/bench_http.py --endpoint trivial --rounds 10 --calls 100 --json
 """
 
 from __future__ import annotations
@@ -33,6 +42,8 @@ import time
 from collections.abc import Callable
 from io import BytesIO
 from typing import Any
+
+import subprocess
 
 import _common
 
@@ -52,11 +63,13 @@ RATIOS = (
 )
 
 
-def build_variants(skip: set[str]) -> tuple[dict[str, dict[str, Call]], Any]:
+def build_variants(
+    endpoint: _common.Endpoint, skip: set[str]
+) -> tuple[dict[str, dict[str, Call]], Any]:
     """Return {format: {variant: call(event) -> reply}} and the bridge handler."""
     from django_lambda_bridge import make_handler
 
-    bridge = make_handler(_common.SETTINGS)  # django.setup() + warm-up, as in production
+    bridge = make_handler(endpoint.settings)  # django.setup() + warm-up, as in production
     from benchproject.db import create_database
 
     create_database()
@@ -103,14 +116,17 @@ def build_variants(skip: set[str]) -> tuple[dict[str, dict[str, Call]], Any]:
             print("mangum not installed: skipped", file=sys.stderr)
 
     table: dict[str, dict[str, Call]] = {}
-    for fmt in _common.FORMATS:
-        event = _common.make_event(fmt)
+    for fmt in endpoint.formats:
+        event = _common.make_event(fmt, endpoint.path)
         kind = classify(event)
         prebuilt = build_environ(json.loads(json.dumps(event)), context, kind, conf)
+        body = prebuilt["wsgi.input"].getvalue()
 
-        def limit(_event: dict[str, Any], prebuilt: dict[str, Any] = prebuilt) -> dict[str, Any]:
+        def limit(
+            _event: dict[str, Any], prebuilt: dict[str, Any] = prebuilt, body: bytes = body
+        ) -> dict[str, Any]:
             environ = prebuilt.copy()
-            environ["wsgi.input"] = BytesIO(b"")
+            environ["wsgi.input"] = BytesIO(body)
             return run_wsgi(environ)
 
         def limit_environ(event: dict[str, Any], kind: Any = kind) -> dict[str, Any]:
@@ -127,10 +143,10 @@ def build_variants(skip: set[str]) -> tuple[dict[str, dict[str, Call]], Any]:
     return table, bridge
 
 
-def check_agree(table: dict[str, dict[str, Call]]) -> None:
+def check_agree(endpoint: _common.Endpoint, table: dict[str, dict[str, Call]]) -> None:
     """Every variant must serve the same 200 and the same JSON, or the timings mean nothing."""
     for fmt, calls in table.items():
-        event_json = json.dumps(_common.make_event(fmt))
+        event_json = json.dumps(_common.make_event(fmt, endpoint.path))
         seen = {}
         for name, call in calls.items():
             reply = call(json.loads(event_json))
@@ -154,10 +170,12 @@ def time_batch(call: Call, event_json: str, calls: int) -> float:
     return (time.perf_counter() - start) / calls
 
 
-def run(rounds: int, calls: int, warmup: int, skip: set[str], quiet: bool) -> dict[str, Any]:
-    table, _ = build_variants(skip)
-    check_agree(table)
-    events = {fmt: json.dumps(_common.make_event(fmt)) for fmt in table}
+def run(
+    endpoint: _common.Endpoint, rounds: int, calls: int, warmup: int, skip: set[str], quiet: bool
+) -> dict[str, Any]:
+    table, _ = build_variants(endpoint, skip)
+    check_agree(endpoint, table)
+    events = {fmt: json.dumps(_common.make_event(fmt, endpoint.path)) for fmt in table}
     for fmt, variants in table.items():
         for call in variants.values():
             time_batch(call, events[fmt], warmup)
@@ -190,7 +208,13 @@ def run(rounds: int, calls: int, warmup: int, skip: set[str], quiet: bool) -> di
         results[fmt] = {"variants": variants_out, "ratios": ratios_out}
     return {
         "machine": _common.machine(),
-        "config": {"rounds": rounds, "calls": calls, "warmup_calls": warmup, "path": _common.PATH},
+        "config": {
+            "rounds": rounds,
+            "calls": calls,
+            "warmup_calls": warmup,
+            "path": endpoint.path,
+            "endpoint": endpoint.description,
+        },
         "wall_seconds": round(time.perf_counter() - started, 1),
         "results": results,
     }
@@ -200,7 +224,7 @@ def print_tables(report: dict[str, Any]) -> None:
     cfg = report["config"]
     m = report["machine"]
     print(
-        f"# {cfg['rounds']} rounds x {cfg['calls']} calls, GET {cfg['path']}; "
+        f"# {cfg['endpoint']}\n# {cfg['rounds']} rounds x {cfg['calls']} calls; "
         f"python {m['python']}, django {m['versions']['django']}, "
         f"drf {m['versions']['djangorestframework']}, nproc {m['nproc']}"
     )
@@ -221,6 +245,9 @@ def print_tables(report: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument(
+        "--endpoint", choices=[*_common.ENDPOINTS, "both"], default="both", help="default: both"
+    )
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--calls", type=int, default=200, help="calls per variant per round")
     parser.add_argument("--warmup", type=int, default=200, help="untimed calls per variant")
@@ -233,16 +260,32 @@ def main(argv: list[str] | None = None) -> int:
         "--check", action="store_true", help=f"exit 1 if bridge/apig-wsgi median > {TARGET}"
     )
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="dlb-bench-") as tmp:
-        _common.use_project(os.path.join(tmp, "bench.sqlite3"))
-        report = run(args.rounds, args.calls, args.warmup, set(args.skip), args.quiet or args.json)
-    if args.json:
-        print(json.dumps(report, indent=2))
+    if args.endpoint == "both":
+        reports = [_run_child(name, argv or sys.argv[1:]) for name in _common.ENDPOINTS]
     else:
-        print_tables(report)
+        endpoint = _common.ENDPOINTS[args.endpoint]
+        with tempfile.TemporaryDirectory(prefix="dlb-bench-") as tmp:
+            _common.use_project(os.path.join(tmp, "bench.sqlite3"), endpoint.settings)
+            reports = [
+                run(
+                    endpoint,
+                    args.rounds,
+                    args.calls,
+                    args.warmup,
+                    set(args.skip),
+                    args.quiet or args.json,
+                )
+            ]
+    if args.json:
+        print(json.dumps(reports if len(reports) > 1 else reports[0], indent=2))
+    else:
+        for report in reports:
+            print_tables(report)
+            print()
     if args.check:
         missed = [
-            fmt
+            f"{report['config']['path']} {fmt}"
+            for report in reports
             for fmt, res in report["results"].items()
             if res["ratios"].get("bridge/apig-wsgi", {}).get("median", 0) > TARGET
         ]
@@ -250,6 +293,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"bridge/apig-wsgi above {TARGET}: {missed}", file=sys.stderr)
             return 1
     return 0
+
+
+def _run_child(endpoint: str, argv: list[str]) -> dict[str, Any]:
+    """One endpoint in a fresh process: Django can be set up once per process."""
+    passed = [a for a in argv if a not in ("--json", "--check") and not a.startswith("--endpoint")]
+    command = [sys.executable, __file__, "--endpoint", endpoint, "--json", *passed]
+    done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
+    report: dict[str, Any] = json.loads(done.stdout)
+    return report
 
 
 if __name__ == "__main__":

@@ -98,16 +98,17 @@ def read_authorizer(
     kind: Kind, request_context: Mapping[str, Any], username_claims: tuple[str, ...]
 ) -> Authorizer | None:
     """Return the normalised authorizer result, or None for an anonymous request."""
-    auth = _mapping(request_context.get("authorizer")) or {}
     if kind is Kind.VPC_LATTICE:
         return _lattice(request_context)
+    raw = request_context.get("authorizer")
+    if not raw:  # the common case: no authorizer; only a REST IAM identity is left
+        if kind is not Kind.API_GATEWAY_V1:
+            return None
+        identity = request_context.get("identity")
+        if type(identity) is not dict or not (identity.get("userArn") or identity.get("caller")):
+            return None
+    auth = _mapping(raw) or {}
     if kind is Kind.API_GATEWAY_V1:
-        if not auth:  # the common case: skip straight to the IAM identity check
-            identity = request_context.get("identity")
-            if not isinstance(identity, Mapping) or not (
-                identity.get("userArn") or identity.get("caller")
-            ):
-                return None
         claims = _mapping(auth.get("claims"))
         if claims:
             return Authorizer(

@@ -136,15 +136,23 @@ def _add_multi_headers(environ: dict[str, Any], headers: Mapping[str, Any]) -> N
             continue
         if type(values) is not list:
             raise _Bad
-        if not values:
-            continue  # a name with no values is no header
-        if len(values) == 1 or key == "CONTENT_TYPE":
-            value = values[-1]
+        if len(values) == 1 and key not in environ:  # the common case, inline
+            value = values[0]
             if type(value) is not str:
                 raise _Bad
-        else:
-            value = ("; " if key == "HTTP_COOKIE" else ",").join(values)
-        _put(environ, key, value if value.isascii() else _wsgi_str(value))
+            environ[key] = value if value.isascii() else _wsgi_str(value)
+        elif values:  # a name with no values is no header
+            _add_repeated(environ, key, values)
+
+
+def _add_repeated(environ: dict[str, Any], key: str, values: list[Any]) -> None:
+    if key == "CONTENT_TYPE":
+        value = values[-1]  # one media type; the last one wins, as in apig-wsgi
+        if type(value) is not str:
+            raise _Bad
+    else:
+        value = ("; " if key == "HTTP_COOKIE" else ",").join(values)
+    _put(environ, key, value if value.isascii() else _wsgi_str(value))
 
 
 def _check_query(params: Mapping[str, Any], multi: bool) -> None:
@@ -161,7 +169,7 @@ def _check_query(params: Mapping[str, Any], multi: bool) -> None:
 def _query(params: Any, multi: bool, safe: str) -> str:
     if not params:
         return ""
-    if not isinstance(params, Mapping):
+    if type(params) is not dict and not isinstance(params, Mapping):
         raise _Bad
     _check_query(params, multi)
     query = urlencode(params, doseq=multi, safe=safe)
@@ -292,7 +300,7 @@ def _finish(
 
 def _request_context(event: Mapping[str, Any]) -> Mapping[str, Any]:
     rc = event.get("requestContext")
-    if not isinstance(rc, Mapping):
+    if type(rc) is not dict and not isinstance(rc, Mapping):
         raise _Bad
     return rc
 
@@ -384,14 +392,14 @@ def _v1_query_and_headers(environ: dict[str, Any], event: Mapping[str, Any], saf
         environ["QUERY_STRING"] = _query(event.get("queryStringParameters"), False, safe)
     multi = event.get("multiValueHeaders")
     if multi is not None:
-        if not isinstance(multi, Mapping):
+        if type(multi) is not dict and not isinstance(multi, Mapping):
             raise _Bad
         _add_multi_headers(environ, multi)
         _unused_single_map(event, "headers")
     else:
         headers = event.get("headers")
         if headers:
-            if not isinstance(headers, Mapping):
+            if type(headers) is not dict and not isinstance(headers, Mapping):
                 raise _Bad
             _add_headers(environ, headers)
 
@@ -409,7 +417,7 @@ def _rest(event: dict[str, Any], context: Any, conf: BridgeSettings) -> dict[str
     domain = rc.get("domainName")
     _server_name(environ, domain)
     identity = rc.get("identity")
-    source = identity.get("sourceIp") if isinstance(identity, Mapping) else None
+    source = identity.get("sourceIp") if type(identity) is dict else None
     environ["REMOTE_ADDR"] = _clean_ip(source)
     _set_scheme(environ, conf.SCHEME)
     stage = _stage(rc)
@@ -459,7 +467,7 @@ def _http_api(
     environ["QUERY_STRING"] = query if query.isascii() else _wsgi_str(query)
     headers = event.get("headers")
     if headers:
-        if not isinstance(headers, Mapping):
+        if type(headers) is not dict and not isinstance(headers, Mapping):
             raise _Bad
         # One pass, no splitting on commas: a value such as a quoted multipart
         # boundary ('boundary="a,b"') may hold one (apig-wsgi keeps its last piece).
@@ -495,7 +503,7 @@ def _lattice(event: dict[str, Any], context: Any, conf: BridgeSettings) -> dict[
         query_params = event.get("queryStringParameters")
     else:
         rc = event.get("requestContext") or {}
-        if not isinstance(rc, Mapping):
+        if type(rc) is not dict and not isinstance(rc, Mapping):
             raise _Bad
         path = event["raw_path"]
         body = _body(event.get("body"), event.get("is_base64_encoded", False))
@@ -511,7 +519,7 @@ def _lattice(event: dict[str, Any], context: Any, conf: BridgeSettings) -> dict[
         environ["QUERY_STRING"] = raw_query if raw_query.isascii() else _wsgi_str(raw_query)
     headers = event.get("headers")
     if headers:
-        if not isinstance(headers, Mapping):
+        if type(headers) is not dict and not isinstance(headers, Mapping):
             raise _Bad
         if v2 and any(type(v) is list for v in headers.values()):
             _add_multi_headers(
