@@ -103,8 +103,10 @@ def reply_shape_ok(reply: Any, event: dict[str, Any]) -> bool:
         return False
     context = event.get("requestContext") if isinstance(event, dict) else None
     is_alb = isinstance(context, dict) and "elb" in context
-    is_lattice = "raw_path" in event or (
-        isinstance(context, dict) and "serviceNetworkArn" in context
+    is_lattice = (
+        "raw_path" in event
+        or (isinstance(context, dict) and "serviceNetworkArn" in context)
+        or (event.get("version") == "2.0" and "method" in event and "rawPath" not in event)
     )
     is_v2 = event.get("version") == "2.0"
     if is_lattice:

@@ -65,7 +65,15 @@ def _is_authorizer(event: _Event) -> bool:
 
 
 def _is_lattice(event: _Event) -> bool:
-    return "raw_path" in event or "serviceNetworkArn" in _request_context(event)
+    if "raw_path" in event or "serviceNetworkArn" in _request_context(event):
+        return True
+    # Structure v2 even with a broken requestContext, so that it gets a 400 reply.
+    return (
+        event.get("version") == "2.0"
+        and "method" in event
+        and "path" in event
+        and "rawPath" not in event
+    )
 
 
 def _is_alb(event: _Event) -> bool:
