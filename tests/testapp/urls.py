@@ -31,4 +31,5 @@ urlpatterns = [
     path("endless/", views.endless),
     path("healthz/", views.health),
     path("yaml/", views.yaml_schema),
+    path("multipart/", views.multipart),
 ]

@@ -211,3 +211,15 @@ def health(request):
 
 def yaml_schema(request):
     return HttpResponse("openapi: 3.0.3\ninfo: {title: é}\n", content_type=request.GET["type"])
+
+
+@csrf_exempt
+def multipart(request):
+    """What Django parsed from a form upload."""
+    return JsonResponse(
+        {
+            "content_type": request.META.get("CONTENT_TYPE"),
+            "fields": {k: request.POST.getlist(k) for k in request.POST},
+            "files": {k: f.read().decode() for k, f in request.FILES.items()},
+        }
+    )
