@@ -62,7 +62,11 @@ def test_multipart_upload_with_a_comma_in_the_boundary(handler, fmt):
 
 def test_bare_apig_wsgi_cuts_the_content_type():
     event = http_event(
-        "v2", "POST", "/multipart/", headers={"Content-Type": CONTENT_TYPE}, body=multipart_body(BOUNDARY)
+        "v2",
+        "POST",
+        "/multipart/",
+        headers={"Content-Type": CONTENT_TYPE},
+        body=multipart_body(BOUNDARY),
     )
     reply = call(bare_apig_handler(), event)
     assert reply.status != 200 or json.loads(reply.body)["content_type"] != CONTENT_TYPE

@@ -35,27 +35,59 @@ FORMATS = [*ALL_FORMATS, "lattice-v1", "lattice-v2"]
 
 #: Where a string sits in each format: (dotted path, is it a map key?)
 PLACES = {
-    "v1": ["httpMethod", "path", "requestContext.stage", "requestContext.path",
-           "requestContext.domainName", "requestContext.identity.sourceIp", "body",
-           "headers.X-A", "multiValueHeaders.X-A.0", "queryStringParameters.q",
-           "multiValueQueryStringParameters.q.0", "requestContext.requestId"],
-    "v2": ["requestContext.http.method", "rawPath", "rawQueryString", "requestContext.stage",
-           "requestContext.domainName", "requestContext.http.sourceIp",
-           "requestContext.http.protocol", "headers.x-a", "cookies.0", "body"],
-    "alb": ["httpMethod", "path", "headers.x-a", "headers.x-forwarded-for",
-            "queryStringParameters.q", "body"],
+    "v1": [
+        "httpMethod",
+        "path",
+        "requestContext.stage",
+        "requestContext.path",
+        "requestContext.domainName",
+        "requestContext.identity.sourceIp",
+        "body",
+        "headers.X-A",
+        "multiValueHeaders.X-A.0",
+        "queryStringParameters.q",
+        "multiValueQueryStringParameters.q.0",
+        "requestContext.requestId",
+    ],
+    "v2": [
+        "requestContext.http.method",
+        "rawPath",
+        "rawQueryString",
+        "requestContext.stage",
+        "requestContext.domainName",
+        "requestContext.http.sourceIp",
+        "requestContext.http.protocol",
+        "headers.x-a",
+        "cookies.0",
+        "body",
+    ],
+    "alb": [
+        "httpMethod",
+        "path",
+        "headers.x-a",
+        "headers.x-forwarded-for",
+        "queryStringParameters.q",
+        "body",
+    ],
     "lattice-v1": ["method", "raw_path", "headers.x-a", "query_string_parameters.q", "body"],
     "lattice-v2": ["method", "path", "headers.x-a.0", "queryStringParameters.q.0", "body"],
 }
 PLACES["function-url"] = PLACES["v2"]
-PLACES["alb-multi"] = ["httpMethod", "path", "multiValueHeaders.x-a.0",
-                       "multiValueQueryStringParameters.q.0", "body"]
+PLACES["alb-multi"] = [
+    "httpMethod",
+    "path",
+    "multiValueHeaders.x-a.0",
+    "multiValueQueryStringParameters.q.0",
+    "body",
+]
 
 
 def _event(fmt):
     if fmt.startswith("lattice"):
         return lattice_event(int(fmt[-1]), "GET", "/echo/?q=1", headers=[("x-a", "1")])
-    event = http_event(fmt, "GET", "/echo/", query={"q": "1"}, headers={"X-A": "1", "Cookie": "c=1"})
+    event = http_event(
+        fmt, "GET", "/echo/", query={"q": "1"}, headers={"X-A": "1", "Cookie": "c=1"}
+    )
     if fmt == "v2" or fmt == "function-url":
         event["cookies"] = ["c=1"]
     return event
@@ -89,7 +121,11 @@ def test_odd_text_anywhere_never_answers_500(handler, data, fmt):
     event = _event(fmt)
     for _ in range(data.draw(st.integers(1, 3))):
         place = data.draw(st.sampled_from(PLACES[fmt]))
-        as_key = place.split(".")[0] in ("headers", "queryStringParameters", "query_string_parameters") and data.draw(st.booleans())
+        as_key = place.split(".")[0] in (
+            "headers",
+            "queryStringParameters",
+            "query_string_parameters",
+        ) and data.draw(st.booleans())
         _put(event, place, data.draw(ODD), as_key and not place.endswith(".0"))
     reply = handler(event, FakeContext())  # must not raise
     assert reply_shape_ok(reply, event), reply
@@ -110,6 +146,7 @@ def test_odd_text_anywhere_never_answers_500(handler, data, fmt):
         ("v1", "requestContext.stage", "st\udcffage", "requestContext.stage"),
         ("v2", "requestContext.stage", "prød", "requestContext.stage"),
         ("v1", "path", "/echo/\udcff", "'path'"),
+        ("v1", "requestContext.path", "/prod\udcff/echo/", "requestContext.path"),
         ("v2", "rawPath", "/\ud800", "rawPath"),
         ("v2", "rawQueryString", "q=\udcff", "rawQueryString"),
         ("alb", "headers.x-a", "\udcff", "headers"),

@@ -58,7 +58,11 @@ def test_the_same_reply_would_have_been_refused_with_ascii_escapes():
     """The old estimate (and ensure_ascii=True) counted each 'é' as six bytes."""
     body = json.dumps({"text": "é" * 1_800_000}, ensure_ascii=False).encode()
     reply = build_reply(
-        Kind.API_GATEWAY_V2, 200, [("Content-Type", "application/json")], body, text_types=("application/json",)
+        Kind.API_GATEWAY_V2,
+        200,
+        [("Content-Type", "application/json")],
+        body,
+        text_types=("application/json",),
     )
     assert len(json.dumps(reply).encode()) > SIZE_LIMITS[Kind.API_GATEWAY_V2]
     check_size(Kind.API_GATEWAY_V2, reply, body)  # does not raise

@@ -38,10 +38,14 @@ def handler():
 
 def _events():
     for fmt in ALL_FORMATS:
-        yield pytest.param(http_event(fmt, "GET", "/echo/", headers=SMUGGLED), DEFAULT_SOURCE_IP, id=fmt)
+        yield pytest.param(
+            http_event(fmt, "GET", "/echo/", headers=SMUGGLED), DEFAULT_SOURCE_IP, id=fmt
+        )
     for version in (1, 2):
         yield pytest.param(
-            lattice_event(version, "GET", "/echo/", headers=SMUGGLED), SOURCE_IP, id=f"lattice-v{version}"
+            lattice_event(version, "GET", "/echo/", headers=SMUGGLED),
+            SOURCE_IP,
+            id=f"lattice-v{version}",
         )
 
 
@@ -65,7 +69,11 @@ def test_alb_keeps_its_own_trace_id_and_scheme(handler, fmt):
         fmt,
         "GET",
         "/echo/",
-        headers=[("X-Amzn-Trace-Id", "Root=1-alb"), ("x_amzn_trace_id", "Root=1-evil"), ("x_forwarded_proto", "https")],
+        headers=[
+            ("X-Amzn-Trace-Id", "Root=1-alb"),
+            ("x_amzn_trace_id", "Root=1-evil"),
+            ("x_forwarded_proto", "https"),
+        ],
         scheme="http",
     )
     seen = echo(handler, event)

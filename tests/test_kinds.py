@@ -33,7 +33,12 @@ def test_http_factories(fmt, kind):
     "event",
     [
         {"raw_path": "/", "method": "GET", "headers": {}},
-        {"version": "2.0", "path": "/", "method": "GET", "requestContext": {"serviceNetworkArn": "a"}},
+        {
+            "version": "2.0",
+            "path": "/",
+            "method": "GET",
+            "requestContext": {"serviceNetworkArn": "a"},
+        },
     ],
     ids=["v1", "v2"],
 )

@@ -135,7 +135,8 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
     if key == "HEALTH_CHECK_PATH":
         if not isinstance(value, str) or (value and not value.startswith("/")):
             raise ConfigurationError(
-                f"LAMBDA_BRIDGE['HEALTH_CHECK_PATH'] must be a path starting with '/', got {value!r}."
+                "LAMBDA_BRIDGE['HEALTH_CHECK_PATH'] must be a path starting with '/', "
+                f"got {value!r}."
             )
         return value
     if key in ("PROXY_SECRET", "PROXY_PATH"):

@@ -350,9 +350,12 @@ def _rest_prefix(
             prefix = ""
         if prefix.startswith("/") and "?" not in prefix:
             return _path_info(prefix)
-    if stage and not _is_custom_domain(rc.get("domainName")):
-        if ".execute-api." in environ.get("HTTP_HOST", ""):
-            return f"/{stage}"
+    if (
+        stage
+        and not _is_custom_domain(rc.get("domainName"))
+        and ".execute-api." in environ.get("HTTP_HOST", "")
+    ):
+        return f"/{stage}"
     return ""
 
 
@@ -402,7 +405,6 @@ def _v1_query_and_headers(environ: dict[str, Any], event: Mapping[str, Any], saf
             if type(headers) is not dict and not isinstance(headers, Mapping):
                 raise _Bad
             _add_headers(environ, headers)
-
 
 
 def _rest(event: dict[str, Any], context: Any, conf: BridgeSettings) -> dict[str, Any]:

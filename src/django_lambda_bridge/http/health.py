@@ -24,7 +24,7 @@ def allowed_host() -> str:
         if pattern == "*":
             return "localhost"
         host = pattern[1:] if pattern.startswith(".") else pattern
-        if host and "*" not in host:
+        if isinstance(host, str) and host and "*" not in host:
             return host
     return "localhost"  # empty ALLOWED_HOSTS: Django allows it only under DEBUG
 

@@ -23,7 +23,7 @@ def explain(event: Mapping[str, Any], kind: Kind) -> str | None:
         if kind in (Kind.API_GATEWAY_V1, Kind.ALB):
             return _v1(event, kind)
         return _v2(event, kind)
-    except Exception:  # noqa: BLE001 (an explanation must never raise)
+    except Exception:
         return None
 
 
@@ -44,16 +44,15 @@ def _request_context(event: Mapping[str, Any], kind: Kind) -> str | None:
     if not isinstance(rc, Mapping):
         return f"A {kind.value} event needs a 'requestContext' object; got {_type(rc)}."
     stage = rc.get("stage")
-    if stage is not None and (
-        not isinstance(stage, str) or not stage.isascii() or "/" in stage
-    ):
+    if stage is not None and (not isinstance(stage, str) or not stage.isascii() or "/" in stage):
         return (
             "'requestContext.stage' must be an API Gateway stage name (ASCII letters, "
             f"digits, '-' and '_'), got {stage!r}."
         )
-    domain = rc.get("domainName")
-    if isinstance(domain, str):
-        return _text(domain, "'requestContext.domainName'")
+    for key in ("domainName", "path"):
+        value = rc.get(key)
+        if isinstance(value, str) and _text(value, ""):
+            return _text(value, f"'requestContext.{key}'")
     return None
 
 
