@@ -217,7 +217,7 @@ def classify(event: Any) -> Kind:
         )
     raise UnknownEventError(
         f"Cannot tell what kind of event this is ({describe_keys(event)}). "
-        "Expected an API Gateway, ALB or Function URL request, an SQS/SNS/S3/DynamoDB/"
-        "Kinesis batch, an EventBridge event, or a direct invocation such as "
+        "Expected an API Gateway, ALB, Function URL or VPC Lattice request, an "
+        "SQS/SNS/S3/DynamoDB/Kinesis batch, an EventBridge event, or a direct invocation such as "
         '{"manage": [...]} or {"invoke": "name"}.'
     )
