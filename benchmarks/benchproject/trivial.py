@@ -11,8 +11,8 @@ from rest_framework.views import APIView
 
 
 class Ping(APIView):
-    authentication_classes: list[type] = []
-    permission_classes: list[type] = []
+    authentication_classes = ()
+    permission_classes = ()
 
     def get(self, request: Request) -> Response:
         return Response({"ok": True, "service": "bench"})
