@@ -22,9 +22,11 @@ Variants (same Django project, same ``WSGIHandler`` instance for the WSGI ones):
   mangum              ``Mangum(get_asgi_application(), lifespan="off")``.
 
 Every call gets a freshly parsed copy of the event (as Lambda hands each
-invocation a new dict); the copies are made before the clock starts. Variants
-run interleaved in rounds with the order rotated each round, and ratios are
-taken within a round, so slow drifts of the machine cancel out.
+invocation a new dict); the copies are made before the clock starts. Within a
+round the variants take turns call by call (``--interleave call``, the
+default; ``batch`` times one batch per variant in turn), with the order
+rotated, and ratios are taken within a round, so a neighbour's burst on a
+shared machine and slow drifts cancel out.
 
     .venv/bin/python benchmarks/bench_http.py            # both endpoints, 30 rounds x 200 calls
     .venv/bin/python benchmarks/bench_http.py --endpoint trivial --rounds 10 --calls 100 --json
@@ -181,8 +183,37 @@ def time_batch(call: Call, event_json: str, calls: int) -> float:
     return (clock() - start) / calls
 
 
+def time_interleaved(
+    variants: dict[str, Call], event_json: str, calls: int, round_no: int
+) -> dict[str, float]:
+    """Seconds per call of each variant, the variants taking turns call by call.
+
+    On a machine shared with other jobs, a batch per variant can be slowed as a
+    whole by a neighbour's burst; alternating calls exposes every variant to the
+    same conditions, so the within-round ratios stay meaningful.
+    """
+    names = list(variants)
+    events = {name: [json.loads(event_json) for _ in range(calls)] for name in names}
+    spent = dict.fromkeys(names, 0.0)
+    gc.collect()
+    for i in range(calls):
+        shift = (round_no + i) % len(names)
+        for name in names[shift:] + names[:shift]:
+            event = events[name][i]
+            start = clock()
+            variants[name](event)
+            spent[name] += clock() - start
+    return {name: seconds / calls for name, seconds in spent.items()}
+
+
 def run(
-    endpoint: _common.Endpoint, rounds: int, calls: int, warmup: int, skip: set[str], quiet: bool
+    endpoint: _common.Endpoint,
+    rounds: int,
+    calls: int,
+    warmup: int,
+    skip: set[str],
+    quiet: bool,
+    interleave: str = "call",
 ) -> dict[str, Any]:
     table, _ = build_variants(endpoint, skip)
     check_agree(endpoint, table)
@@ -198,6 +229,10 @@ def run(
     for r in range(rounds):
         for fmt, variants in table.items():
             names = list(variants)
+            if interleave == "call":
+                for name, seconds in time_interleaved(variants, events[fmt], calls, r).items():
+                    samples[fmt][name].append(seconds)
+                continue
             shift = r % len(names)
             for name in names[shift:] + names[:shift]:
                 samples[fmt][name].append(time_batch(variants[name], events[fmt], calls))
@@ -221,6 +256,7 @@ def run(
         "machine": _common.machine(),
         "config": {
             "clock": "cpu" if clock is time.process_time else "wall",
+            "interleave": interleave,
             "rounds": rounds,
             "calls": calls,
             "warmup_calls": warmup,
@@ -237,7 +273,7 @@ def print_tables(report: dict[str, Any]) -> None:
     m = report["machine"]
     print(
         f"# {cfg['endpoint']}\n# {cfg['rounds']} rounds x {cfg['calls']} calls, "
-        f"{cfg.get('clock', 'wall')} clock; "
+        f"{cfg.get('clock', 'wall')} clock, interleaved by {cfg.get('interleave', 'batch')}; "
         f"python {m['python']}, django {m['versions']['django']}, "
         f"drf {m['versions']['djangorestframework']}, nproc {m['nproc']}"
     )
@@ -274,6 +310,12 @@ def main(argv: list[str] | None = None) -> int:
         default="wall",
         help="cpu: time this process's CPU use only (for a machine shared with other jobs)",
     )
+    parser.add_argument(
+        "--interleave",
+        choices=("batch", "call"),
+        default="call",
+        help="batch: each variant times a batch in turn; call: variants alternate call by call",
+    )
     parser.add_argument("--quiet", action="store_true", help="no per-round progress")
     parser.add_argument(
         "--check", action="store_true", help=f"exit 1 if bridge/apig-wsgi median > {TARGET}"
@@ -295,6 +337,7 @@ def main(argv: list[str] | None = None) -> int:
                     args.warmup,
                     set(args.skip),
                     args.quiet or args.json,
+                    args.interleave,
                 )
             ]
     if args.json:
