@@ -12,6 +12,7 @@ import platform
 import statistics
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +22,39 @@ PATH = "/books/"
 FORMATS = ("v1", "v2")
 
 
-def use_project(db_path: str | None = None) -> str:
+@dataclass(frozen=True)
+class Endpoint:
+    """One benchmarked endpoint: its settings module, path and the request formats sent."""
+
+    settings: str
+    path: str
+    formats: tuple[str, ...]
+    description: str
+
+
+ENDPOINTS = {
+    "books": Endpoint(
+        SETTINGS,
+        PATH,
+        FORMATS,
+        "GET /books/: ListAPIView, 5 SQLite rows, stock middleware (realistic)",
+    ),
+    "trivial": Endpoint(
+        "benchproject.settings_trivial",
+        "/ping/",
+        ("v1", "v2", "v2-post"),
+        "/ping/: APIView, small JSON reply, no database, CommonMiddleware only (trivial)",
+    ),
+}
+#: The body of the ``v2-post`` requests: a small JSON document, echoed back.
+POST_BODY = {"name": "Dune", "tags": ["sf", "classic"], "pages": 412}
+
+
+def use_project(db_path: str | None = None, settings: str = SETTINGS) -> str:
     """Put benchproject on sys.path and point its settings at a SQLite file."""
     if str(HERE) not in sys.path:
         sys.path.insert(0, str(HERE))
-    os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
+    os.environ["DJANGO_SETTINGS_MODULE"] = settings
     if db_path is None:
         db_path = os.path.join(tempfile.mkdtemp(prefix="dlb-bench-"), "bench.sqlite3")
     os.environ["BENCH_DB"] = db_path
@@ -64,19 +93,22 @@ _V2_HEADERS = {
 }
 
 
-def make_event(fmt: str) -> dict[str, Any]:
+def make_event(fmt: str, path: str = PATH) -> dict[str, Any]:
     """v1: REST API on the execute-api host, stage ``prod``; v2: HTTP API, ``$default``.
 
     v2 uses ``$default`` because bare apig-wsgi (and serverless-wsgi) would
     route a named stage's ``/prod/books/`` to a 404, and the comparison must be
-    the same request served the same way.
+    the same request served the same way. ``v2-post`` sends ``POST_BODY`` as JSON.
     """
     from django_lambda_bridge.testing.events import apigw_http_event, apigw_rest_event
 
     if fmt == "v1":
-        return apigw_rest_event("GET", PATH, stage="prod", headers=_V1_HEADERS)
+        return apigw_rest_event("GET", path, stage="prod", headers=_V1_HEADERS)
     if fmt == "v2":
-        return apigw_http_event("GET", PATH, headers=_V2_HEADERS)
+        return apigw_http_event("GET", path, headers=_V2_HEADERS)
+    if fmt == "v2-post":
+        headers = {**_V2_HEADERS, "content-type": "application/json"}
+        return apigw_http_event("POST", path, headers=headers, body=json.dumps(POST_BODY))
     raise ValueError(f"unknown format {fmt!r}")
 
 

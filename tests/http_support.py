@@ -11,6 +11,7 @@ around the same Django ``WSGIHandler``.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -39,14 +40,18 @@ __all__ = [
 ]
 
 ALL_FORMATS = FORMATS  # v1, v2, function-url, alb, alb-multi
-#: ``../shared/aws-event-samples`` beside the checkout (a worktree may sit deeper).
-SAMPLES_DIR = next(
-    (
-        parent / "shared" / "aws-event-samples"
-        for parent in Path(__file__).resolve().parents
-        if (parent / "shared" / "aws-event-samples").is_dir()
-    ),
-    Path(__file__).resolve().parent.parent.parent / "shared" / "aws-event-samples",
+#: ``$AWS_EVENT_SAMPLES``, else ``shared/aws-event-samples`` beside the checkout or a parent
+#: of it (a worktree may sit deeper).
+SAMPLES_DIR = Path(
+    os.environ.get("AWS_EVENT_SAMPLES")
+    or next(
+        (
+            parent / "shared" / "aws-event-samples"
+            for parent in Path(__file__).resolve().parents
+            if (parent / "shared" / "aws-event-samples").is_dir()
+        ),
+        Path(__file__).resolve().parent.parent.parent / "shared" / "aws-event-samples",
+    )
 )
 
 
@@ -107,8 +112,18 @@ def reply_shape_ok(reply: Any, event: dict[str, Any]) -> bool:
         return False
     context = event.get("requestContext") if isinstance(event, dict) else None
     is_alb = isinstance(context, dict) and "elb" in context
+    is_lattice = (
+        "raw_path" in event
+        or (isinstance(context, dict) and "serviceNetworkArn" in context)
+        or (event.get("version") == "2.0" and "method" in event and "rawPath" not in event)
+    )
     is_v2 = event.get("version") == "2.0"
-    if is_alb:
+    if is_lattice:
+        if not isinstance(reply.get("statusDescription"), str):
+            return False
+        if set(reply) != {"statusCode", "statusDescription", "headers", "body", "isBase64Encoded"}:
+            return False
+    elif is_alb:
         if not isinstance(reply.get("statusDescription"), str):
             return False
         key = "multiValueHeaders" if "multiValueHeaders" in event else "headers"

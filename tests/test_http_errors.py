@@ -183,12 +183,9 @@ def test_non_object_event_says_what_it_is(handler, event):
 
 
 def test_non_http_event_without_a_router_names_its_keys(handler):
-    event = {
-        "requestContext": {"serviceNetworkArn": "arn:aws:vpc-lattice:..."},
-        "raw_path": "/",
-        "method": "GET",
-    }
+    event = {"type": "TOKEN", "methodArn": "arn:aws:execute-api:...", "authorizationToken": "t0k"}
     with pytest.raises(EventError) as caught:
         handler(event, FakeContext())
-    for key in ("method", "raw_path", "requestContext"):
+    for key in ("authorizationToken", "methodArn", "type"):
         assert key in str(caught.value)
+    assert "t0k" not in str(caught.value)

@@ -145,10 +145,10 @@ def test_http_sample_reaches_a_view(handler, settings, name):
     event = json.loads((SAMPLES_DIR / name).read_text().replace("<url-id>", "abc123"))
     if name in INVALID_BASE64:
         event["isBase64Encoded"] = False
-    for key in ("path", "rawPath"):
+    for key in ("path", "rawPath", "raw_path"):
         if key in event:
             event[key] = "/echo/"
-    rc = event["requestContext"]
+    rc = event.get("requestContext", {})
     if isinstance(rc.get("path"), str):
         rc["path"] = "/echo/"
     if isinstance(rc.get("http"), dict):

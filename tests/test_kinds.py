@@ -29,6 +29,24 @@ def test_http_factories(fmt, kind):
     assert kind.is_http
 
 
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"raw_path": "/", "method": "GET", "headers": {}},
+        {
+            "version": "2.0",
+            "path": "/",
+            "method": "GET",
+            "requestContext": {"serviceNetworkArn": "a"},
+        },
+    ],
+    ids=["v1", "v2"],
+)
+def test_vpc_lattice_is_an_http_kind(event):
+    assert classify(event) is Kind.VPC_LATTICE
+    assert Kind.VPC_LATTICE.is_http
+
+
 def test_v2_with_stage_is_still_v2():
     assert classify(http_event("v2", "GET", "/", stage="prod")) is Kind.API_GATEWAY_V2
 
@@ -61,7 +79,6 @@ def test_broken_http_events_still_classify_as_http():
             {"version": "2.0", "type": "REQUEST", "routeArn": "arn:x", "rawPath": "/"},
             Kind.AUTHORIZER,
         ),
-        ({"raw_path": "/", "method": "GET", "headers": {}}, Kind.VPC_LATTICE),
         ({"Records": [{"eventSource": "aws:sqs"}]}, Kind.SQS),
         ({"Records": [{"EventSource": "aws:sns"}]}, Kind.SNS),
         ({"Records": [{"eventSource": "aws:s3"}]}, Kind.S3),
@@ -156,3 +173,43 @@ KEYS = st.sampled_from(
 def test_classify_only_ever_raises_unknown_event(event):
     with contextlib.suppress(UnknownEventError):
         assert isinstance(classify(event), Kind)
+
+
+def _by_table(event):
+    for kind, matches in TABLE:
+        if matches(event):
+            return kind
+    return None
+
+
+RC_KEYS = st.sampled_from(
+    ["elb", "http", "domainName", "serviceNetworkArn", "connectionId", "eventType", "stage"]
+)
+DOMAINS = st.sampled_from(["x.lambda-url.us-east-1.on.aws", "a.execute-api.x", 3, None])
+
+
+@given(
+    top=st.dictionaries(KEYS, JSON, max_size=6),
+    rc=st.one_of(st.dictionaries(RC_KEYS, JSON | DOMAINS, max_size=4), JSON),
+    version=st.sampled_from([None, "2.0", "1.0"]),
+)
+def test_http_fast_path_agrees_with_the_table(top, rc, version):
+    """classify() short-cuts the common HTTP shapes; its answer must be the table's."""
+    event = {**top, "requestContext": rc}
+    if version:
+        event["version"] = version
+    try:
+        got = classify(event)
+    except UnknownEventError:
+        got = None
+    assert got is _by_table(event)
+
+
+@pytest.mark.parametrize("fmt", ["v1", "v2", "function-url", "alb", "alb-multi"])
+def test_websocket_shaped_requests_are_not_taken_by_the_fast_path(fmt):
+    from django_lambda_bridge.kinds import _http_fast_path
+
+    event = http_event(fmt, "GET", "/")
+    assert _http_fast_path(event) is classify(event)
+    event["requestContext"]["connectionId"] = "abc="
+    assert _http_fast_path(event) is None

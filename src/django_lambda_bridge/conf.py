@@ -24,6 +24,7 @@ DEFAULT_TEXT_CONTENT_TYPES: tuple[str, ...] = (
     "application/x-javascript",
     "application/yaml",
     "application/x-yaml",
+    "application/vnd.oai.openapi",
     "application/x-www-form-urlencoded",
     "image/svg+xml",
 )
@@ -65,6 +66,9 @@ class BridgeSettings:
     RAISE_EXCEPTIONS: bool = False
     #: Override the per-source response size limit, in bytes (None: AWS's limits).
     RESPONSE_SIZE_LIMIT: int | None = None
+    #: Path answered for ALB health checks, which carry no Host header (docs/http.md):
+    #: such a request gets a host from ALLOWED_HOSTS and reaches the view at this path.
+    HEALTH_CHECK_PATH: str = ""
     #: Claims tried, in order, for ``REMOTE_USER`` and the DRF authentication class.
     USERNAME_CLAIMS: tuple[str, ...] = DEFAULT_USERNAME_CLAIMS
     #: Let ``AuthorizerAuthentication`` create a Django user on first sight.
@@ -178,6 +182,13 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ConfigurationError(
                 f"LAMBDA_BRIDGE[{key!r}] must be an int of 0 or more, got {value!r}."
+            )
+        return value
+    if key == "HEALTH_CHECK_PATH":
+        if not isinstance(value, str) or (value and not value.startswith("/")):
+            raise ConfigurationError(
+                "LAMBDA_BRIDGE['HEALTH_CHECK_PATH'] must be a path starting with '/', "
+                f"got {value!r}."
             )
         return value
     if key in ("PROXY_SECRET", "PROXY_PATH", "PROXY_REPLAY_CACHE"):

@@ -67,13 +67,17 @@ class SignatureError(BridgeError):
 class ResponseTooLargeError(BridgeError):
     """A reply exceeds what the event source accepts."""
 
-    def __init__(self, size: int, limit: int, source: str) -> None:
+    def __init__(self, size: int, limit: int, source: str, *, partial: bool = False) -> None:
         self.size = size
         self.limit = limit
         self.source = source
+        #: ``size`` is a lower bound: collecting the body stopped once it was over the limit.
+        self.partial = partial
+        amount = f"over {size} bytes" if partial else f"{size} bytes once encoded"
         super().__init__(
-            f"The response is {size} bytes once encoded for {source}, over its limit of "
-            f"{limit} bytes. Serve large files from S3 (for example a presigned URL) instead."
+            f"The response is {amount} for {source}, over its limit of {limit} bytes. "
+            "Compress it (GZipMiddleware), paginate it, or serve large files from S3 "
+            "(for example a presigned URL) instead."
         )
 
 

@@ -18,17 +18,15 @@ logger = logging.getLogger("django_lambda_bridge")
 
 
 def _as_layers(conf: SettingsLayers | BridgeSettings | Mapping[str, Any] | None) -> SettingsLayers:
-    """A ``BridgeSettings`` given directly acts as options for the keys it changes."""
+    """A ``BridgeSettings`` given directly is complete: every field is an option.
+
+    Keeping only the fields that differ from their defaults would let
+    ``LAMBDA_BRIDGE`` override a value the caller set explicitly to the default.
+    """
     if isinstance(conf, SettingsLayers):
         return conf
     if isinstance(conf, BridgeSettings):
-        return SettingsLayers(
-            {
-                f.name: getattr(conf, f.name)
-                for f in fields(conf)
-                if getattr(conf, f.name) != f.default
-            }
-        )
+        return SettingsLayers({f.name: getattr(conf, f.name) for f in fields(conf)})
     return SettingsLayers(conf)
 
 
@@ -44,7 +42,7 @@ class LambdaHandler:
 
         self.layers = _as_layers(conf)
         self.wsgi_app = WSGIHandler()  # loads the middleware chain now, not per request
-        self.http = HttpBridge(self.wsgi_app, self.layers.resolve())
+        self.http = HttpBridge(self.wsgi_app)  # reads get_settings() per call
         from django_lambda_bridge import events
 
         events.autodiscover()  # also when our app is not in INSTALLED_APPS
@@ -60,19 +58,17 @@ class LambdaHandler:
 
     def __call__(self, event: Any, context: Any) -> Any:
         ops_warmup.container.note_invocation()  # every kind counts, for warm-up's cold_start
-        layers = self.layers
-        conf_module._active = layers  # library code (DRF auth, dispatch) reads these too
-        conf = layers.resolve()
+        # The invoked handler's settings are the ones library code (the HTTP bridge,
+        # DRF auth, dispatch) reads through get_settings(): one store, no merge.
+        conf_module._active = self.layers
         try:
             kind = classify(event)
         except EventError:
             logger.error("Rejected event: %s", describe_keys(event))
             raise
         if kind.is_http:
-            http = self.http
-            http.conf = conf  # the same object unless LAMBDA_BRIDGE changed (tests)
-            return http(event, context, kind)
-        return self.dispatch(event, context, kind, conf)
+            return self.http(event, context, kind)
+        return self.dispatch(event, context, kind)
 
     def dispatch(
         self, event: dict[str, Any], context: Any, kind: Kind, conf: BridgeSettings | None = None

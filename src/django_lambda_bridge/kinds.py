@@ -42,7 +42,9 @@ class Kind(StrEnum):
         return self in _HTTP_KINDS
 
 
-_HTTP_KINDS = frozenset({Kind.API_GATEWAY_V1, Kind.API_GATEWAY_V2, Kind.FUNCTION_URL, Kind.ALB})
+_HTTP_KINDS = frozenset(
+    {Kind.API_GATEWAY_V1, Kind.API_GATEWAY_V2, Kind.FUNCTION_URL, Kind.ALB, Kind.VPC_LATTICE}
+)
 
 #: The only key of a warm-up rule's constant Input, ``{"warmup": true}``; see
 #: docs/operations.md. A real ``Scheduled Event`` never has this shape.
@@ -77,7 +79,15 @@ def _is_websocket(event: _Event) -> bool:
 
 
 def _is_lattice(event: _Event) -> bool:
-    return "raw_path" in event or "serviceNetworkArn" in _request_context(event)
+    if "raw_path" in event or "serviceNetworkArn" in _request_context(event):
+        return True
+    # Structure v2 even with a broken requestContext, so that it gets a 400 reply.
+    return (
+        event.get("version") == "2.0"
+        and "method" in event
+        and "path" in event
+        and "rawPath" not in event
+    )
 
 
 def _is_alb(event: _Event) -> bool:
@@ -181,8 +191,48 @@ TABLE: tuple[tuple[Kind, Callable[[_Event], bool]], ...] = (
 )
 
 
+#: Keys that make ``_http_fast_path`` leave an event to the table: the shapes
+#: the table puts before the plain HTTP kinds (authorizers, VPC Lattice).
+_NOT_FAST = ("methodArn", "routeArn", "raw_path")
+#: ``requestContext`` keys of shapes that are not plain HTTP requests (VPC
+#: Lattice, API Gateway WebSocket), left to the table as well.
+_NOT_FAST_RC = ("serviceNetworkArn", "connectionId", "eventType")
+
+
+def _http_fast_path(event: dict[str, Any]) -> Kind | None:
+    """The table's answer for the common HTTP shapes, in a few dict lookups.
+
+    Every HTTP request is classified, so walking the table's predicates in
+    order (about 3 µs before REST matches) is paid per request. This returns
+    exactly what the table would, or None to let the table decide.
+    """
+    rc = event.get("requestContext")
+    if type(rc) is not dict:
+        return None
+    for key in _NOT_FAST:
+        if key in event:
+            return None
+    for key in _NOT_FAST_RC:
+        if key in rc:
+            return None
+    if "elb" in rc:
+        return Kind.ALB
+    if event.get("version") == "2.0":
+        if "rawPath" not in event and "http" not in rc:
+            return None
+        domain = rc.get("domainName")
+        if isinstance(domain, str) and ".lambda-url." in domain:
+            return Kind.FUNCTION_URL
+        return Kind.API_GATEWAY_V2
+    return Kind.API_GATEWAY_V1 if "httpMethod" in event else None
+
+
 def classify(event: Any) -> Kind:
     """Return the event's kind, or raise ``UnknownEventError`` naming its top-level keys."""
+    if type(event) is dict:
+        kind = _http_fast_path(event)
+        if kind is not None:
+            return kind
     if isinstance(event, Mapping):
         for kind, matches in TABLE:
             if matches(event):
@@ -196,7 +246,7 @@ def classify(event: Any) -> Kind:
         )
     raise UnknownEventError(
         f"Cannot tell what kind of event this is ({describe_keys(event)}). "
-        "Expected an API Gateway (REST, HTTP or WebSocket), ALB or Function URL request, "
-        "an SQS/SNS/S3/DynamoDB/Kinesis batch, an EventBridge event, or a direct invocation "
-        'such as {"manage": [...]} or {"invoke": "name"}.'
+        "Expected an API Gateway (REST, HTTP or WebSocket), ALB, Function URL or VPC Lattice "
+        "request, an SQS/SNS/S3/DynamoDB/Kinesis batch, an EventBridge event, or a direct "
+        'invocation such as {"manage": [...]} or {"invoke": "name"}.'
     )

@@ -26,4 +26,10 @@ urlpatterns = [
     path("escaped/", views.escaped),
     path("typed/", views.typed),
     path("sample/", include("tests.sampleapp.urls")),
+    path("nonascii-json/", views.nonascii_json),
+    path("big-file/", views.big_file),
+    path("endless/", views.endless),
+    path("healthz/", views.health),
+    path("yaml/", views.yaml_schema),
+    path("multipart/", views.multipart),
 ]

@@ -2,7 +2,13 @@
 
 import json
 
-from django.http import HttpResponse, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import serializers, viewsets
@@ -172,3 +178,48 @@ def typed(request):
     if "encoding" in request.GET:
         response.headers["Content-Encoding"] = request.GET["encoding"]
     return response
+
+
+def nonascii_json(request):
+    """A JSON reply of about ``bytes`` UTF-8 bytes, mostly two-byte characters."""
+    size = int(request.GET.get("bytes", "0"))
+    return HttpResponse(
+        json.dumps({"text": "é" * (size // 2)}, ensure_ascii=False).encode(),
+        content_type="application/json",
+    )
+
+
+def big_file(request):
+    """A FileResponse (declared Content-Length) of the file named in the query."""
+    return FileResponse(open(request.GET["path"], "rb"), content_type="application/pdf")
+
+
+def endless(request):
+    """A streaming reply with no Content-Length, ``mb`` MB in 64 kB chunks."""
+    chunk = b"z" * 65536
+
+    def chunks():
+        for _ in range(int(request.GET["mb"]) * 16):
+            yield chunk
+
+    return StreamingHttpResponse(chunks(), content_type="application/octet-stream")
+
+
+def health(request):
+    return JsonResponse({"status": "ok", "host": request.get_host()})
+
+
+def yaml_schema(request):
+    return HttpResponse("openapi: 3.0.3\ninfo: {title: é}\n", content_type=request.GET["type"])
+
+
+@csrf_exempt
+def multipart(request):
+    """What Django parsed from a form upload."""
+    return JsonResponse(
+        {
+            "content_type": request.META.get("CONTENT_TYPE"),
+            "fields": {k: request.POST.getlist(k) for k in request.POST},
+            "files": {k: f.read().decode() for k, f in request.FILES.items()},
+        }
+    )

@@ -1,4 +1,4 @@
-"""The HTTP path: API Gateway / ALB / Function URL events to Django and back.
+"""The HTTP path: API Gateway / ALB / Function URL / VPC Lattice events to Django and back.
 
 Public names: ``lambda_info`` (the request accessor), ``LambdaInfo`` and
 ``Authorizer``. The DRF authentication class is in ``http.drf`` so that DRF is

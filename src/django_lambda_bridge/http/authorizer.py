@@ -42,6 +42,14 @@ class Authorizer:
     claims: Mapping[str, Any] = field(default_factory=dict)
     scopes: tuple[str, ...] = ()
 
+    def __repr__(self) -> str:
+        # Error reports print reprs; a Lambda authorizer's context may hold anything,
+        # so only the claim names are shown.
+        return (
+            f"Authorizer(type={self.type!r}, principal={self.principal!r}, "
+            f"claims=<{', '.join(map(str, self.claims))}>, scopes={self.scopes!r})"
+        )
+
 
 def _mapping(value: Any) -> Mapping[str, Any] | None:
     return value if isinstance(value, Mapping) else None
@@ -77,11 +85,29 @@ def _iam(claims: Mapping[str, Any]) -> Authorizer:
     return Authorizer("iam", principal if isinstance(principal, str) else None, dict(claims))
 
 
+def _lattice(request_context: Mapping[str, Any]) -> Authorizer | None:
+    """VPC Lattice v2 names the SigV4-authenticated caller in ``requestContext.identity``."""
+    identity = _mapping(request_context.get("identity")) or {}
+    principal = identity.get("principal")
+    if identity.get("type") != "AWS_IAM" or not isinstance(principal, str) or not principal:
+        return None
+    return Authorizer("iam", principal, {k: v for k, v in identity.items() if v is not None})
+
+
 def read_authorizer(
     kind: Kind, request_context: Mapping[str, Any], username_claims: tuple[str, ...]
 ) -> Authorizer | None:
     """Return the normalised authorizer result, or None for an anonymous request."""
-    auth = _mapping(request_context.get("authorizer")) or {}
+    if kind is Kind.VPC_LATTICE:
+        return _lattice(request_context)
+    raw = request_context.get("authorizer")
+    if not raw:  # the common case: no authorizer; only a REST IAM identity is left
+        if kind is not Kind.API_GATEWAY_V1:
+            return None
+        identity = request_context.get("identity")
+        if type(identity) is not dict or not (identity.get("userArn") or identity.get("caller")):
+            return None
+    auth = _mapping(raw) or {}
     if kind is Kind.API_GATEWAY_V1:
         claims = _mapping(auth.get("claims"))
         if claims:

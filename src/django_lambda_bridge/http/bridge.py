@@ -7,13 +7,13 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.urls import get_script_prefix, set_script_prefix
-
-from django_lambda_bridge.conf import BridgeSettings
+from django_lambda_bridge.conf import BridgeSettings, get_settings
 from django_lambda_bridge.errors import MalformedEventError, ResponseTooLargeError
 from django_lambda_bridge.http.environ import build_environ
 from django_lambda_bridge.http.info import lambda_info
 from django_lambda_bridge.http.response import (
+    SIZE_LIMITS,
+    SOURCE_NAMES,
     ResponseCollector,
     build_reply,
     check_size,
@@ -68,27 +68,26 @@ def connect_signals() -> None:
 
 
 class HttpBridge:
-    """Runs a WSGI app for API Gateway (v1, v2), Function URL and ALB events."""
+    """Runs a WSGI app for API Gateway (v1, v2), Function URL, ALB and VPC Lattice events.
 
-    def __init__(self, app: WSGIApp, conf: BridgeSettings) -> None:
+    Settings are read through ``get_settings()`` on every call, so
+    ``override_settings(LAMBDA_BRIDGE=...)`` reaches the HTTP path; ``conf``
+    pins them instead (for embedding a bridge with settings of its own).
+    """
+
+    def __init__(self, app: WSGIApp, conf: BridgeSettings | None = None) -> None:
         self.app = app
         self.conf = conf
         connect_signals()
 
     def __call__(self, event: dict[str, Any], context: Any, kind: Kind) -> dict[str, Any]:
-        # Django's WSGIHandler sets the thread's script prefix (the stage) and never
-        # resets it; restore it so in-process callers (tests, the proxy view) don't
-        # see /prod leak into their own reverse() calls.
-        prefix = get_script_prefix()
-        try:
-            return self._serve(event, context, kind)
-        finally:
-            set_script_prefix(prefix)
-
-    def _serve(self, event: dict[str, Any], context: Any, kind: Kind) -> dict[str, Any]:
+        # No script-prefix save/restore here: Django sets the thread's prefix per
+        # request and a Lambda process serves nothing else. In-process callers
+        # (the test clients) restore theirs in testing.client.lambda_request_scope.
+        conf = self.conf if self.conf is not None else get_settings()
         multi = kind is Kind.ALB and "multiValueHeaders" in event
         try:
-            environ = build_environ(event, context, kind, self.conf)
+            environ = build_environ(event, context, kind, conf)
         except MalformedEventError as exc:
             logger.warning(
                 "Malformed %s event (request %s): %s", kind.value, _request_id(context), exc
@@ -97,7 +96,7 @@ class HttpBridge:
                 kind, 400, f"Malformed {kind.value} event: {exc}", alb_multi_value=multi
             )
         except Exception:
-            # A shape our checks let through but apig-wsgi chokes on: still the
+            # A shape our checks let through but translation chokes on: still the
             # client's event at fault, and still no Lambda error.
             logger.exception(
                 "Could not translate a %s event (request %s)", kind.value, _request_id(context)
@@ -108,24 +107,26 @@ class HttpBridge:
                 f"Malformed {kind.value} event: it could not be translated to a request.",
                 alb_multi_value=multi,
             )
-        collector = ResponseCollector()
+        limit = conf.RESPONSE_SIZE_LIMIT or SIZE_LIMITS[kind]
+        collector = ResponseCollector(limit, SOURCE_NAMES[kind])
         try:
-            collector.consume(self.app(environ, collector.start_response))
+            collector.consume(
+                self.app(environ, collector.start_response),
+                head=environ["REQUEST_METHOD"] == "HEAD",  # no body, as any HTTP server
+            )
             caught = environ.pop(EXC_INFO_KEY, None)
-            if caught is not None and self.conf.RAISE_EXCEPTIONS:
+            if caught is not None and conf.RAISE_EXCEPTIONS:
                 raise caught[1].with_traceback(caught[2])
             body = collector.body.getvalue()
-            if environ["REQUEST_METHOD"] == "HEAD":
-                body = b""  # as any HTTP server would; Content-Length stays
             reply = build_reply(
                 kind,
                 collector.status,
                 collector.headers,
                 body,
-                text_types=self.conf.TEXT_CONTENT_TYPES,
+                text_types=conf.TEXT_CONTENT_TYPES,
                 alb_multi_value=multi,
             )
-            check_size(kind, reply, self.conf.RESPONSE_SIZE_LIMIT)
+            check_size(kind, reply, body, limit)
         except ResponseTooLargeError as exc:
             logger.error(
                 "Response too large for %s %s (request %s): %s",
@@ -143,7 +144,7 @@ class HttpBridge:
                 limit_bytes=exc.limit,
             )
         except Exception:
-            if self.conf.RAISE_EXCEPTIONS:
+            if conf.RAISE_EXCEPTIONS:
                 raise
             logger.exception(
                 "Unhandled exception for %s %s (request %s)",

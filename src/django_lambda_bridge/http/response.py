@@ -24,24 +24,33 @@ SIZE_LIMITS: dict[Kind, int] = {
     Kind.API_GATEWAY_V2: 6 * MB,
     Kind.FUNCTION_URL: 6 * MB,
     Kind.ALB: 1 * MB,
+    Kind.VPC_LATTICE: 6 * MB,
 }
 SOURCE_NAMES: dict[Kind, str] = {
     Kind.API_GATEWAY_V1: "API Gateway REST API (payload v1)",
     Kind.API_GATEWAY_V2: "API Gateway HTTP API (payload v2)",
     Kind.FUNCTION_URL: "a Lambda Function URL",
     Kind.ALB: "an Application Load Balancer",
+    Kind.VPC_LATTICE: "VPC Lattice",
 }
 
 
 class ResponseCollector:
-    """The ``start_response`` callable and body buffer of one WSGI call."""
+    """The ``start_response`` callable and body buffer of one WSGI call.
 
-    __slots__ = ("body", "headers", "status")
+    It stops collecting as soon as the body is over ``limit`` bytes: no reply
+    that large can fit, whatever its encoding, so a 60 MB file costs at most
+    ``limit`` bytes of memory before it becomes a 502.
+    """
 
-    def __init__(self) -> None:
+    __slots__ = ("body", "headers", "limit", "source", "status")
+
+    def __init__(self, limit: int, source: str) -> None:
         self.status = 500
         self.headers: list[tuple[str, str]] = []
         self.body = BytesIO()
+        self.limit = limit
+        self.source = source
 
     def start_response(
         self, status: str, headers: Sequence[tuple[str, str]], exc_info: Any = None
@@ -52,16 +61,37 @@ class ResponseCollector:
         self.headers = list(headers)
         return self.body.write
 
-    def consume(self, result: Iterable[bytes]) -> None:
-        """Drain the app's iterable and close it, which fires Django's request_finished."""
+    def consume(self, result: Iterable[bytes], *, head: bool = False) -> None:
+        """Drain the app's iterable and close it, which fires Django's request_finished.
+
+        A HEAD reply has no body, so the iterable is only closed.
+        """
         try:
+            if head:
+                return
+            declared = self._declared_length()
+            if declared > self.limit:
+                raise ResponseTooLargeError(declared, self.limit, self.source)
+            body, limit = self.body, self.limit
             for chunk in result:
                 if chunk:
-                    self.body.write(chunk)
+                    body.write(chunk)
+                    if body.tell() > limit:
+                        raise ResponseTooLargeError(body.tell(), limit, self.source, partial=True)
         finally:
             close = getattr(result, "close", None)
             if close is not None:
                 close()
+
+    def _declared_length(self) -> int:
+        for name, value in self.headers:
+            if name.lower() == "content-length":
+                return int(value) if value.isdigit() else 0
+        return 0
+
+
+#: Structured-syntax suffixes (RFC 6839) whose media types are text.
+_TEXT_SUFFIXES = ("+json", "+xml", "+yaml")
 
 
 def is_binary(headers: Iterable[tuple[str, str]], text_types: tuple[str, ...]) -> bool:
@@ -69,7 +99,7 @@ def is_binary(headers: Iterable[tuple[str, str]], text_types: tuple[str, ...]) -
 
     Any Content-Encoding (gzip, br, ...) means the bytes are not text whatever
     the media type says. Otherwise the media type decides: the configured
-    prefixes and the ``+json``/``+xml`` structured suffixes are text.
+    prefixes and the ``+json``/``+xml``/``+yaml`` structured suffixes are text.
     """
     content_type = ""
     for name, value in headers:
@@ -81,7 +111,7 @@ def is_binary(headers: Iterable[tuple[str, str]], text_types: tuple[str, ...]) -
     media = content_type.split(";", 1)[0].strip().lower()
     if not media:
         return False
-    return not (media.startswith(text_types) or media.endswith(("+json", "+xml")))
+    return not (media.startswith(text_types) or media.endswith(_TEXT_SUFFIXES))
 
 
 def encode_body(body: bytes, binary: bool) -> tuple[str, bool]:
@@ -164,7 +194,7 @@ def build_reply(
     reply: dict[str, Any] = {"statusCode": status}
     if kind is Kind.API_GATEWAY_V1:
         reply["multiValueHeaders"] = _multi_value_headers(headers)
-    elif kind is Kind.ALB:
+    elif kind is Kind.ALB or kind is Kind.VPC_LATTICE:
         reply["statusDescription"] = _status_line(status)
         if alb_multi_value:
             reply["multiValueHeaders"] = _multi_value_headers(headers)
@@ -184,27 +214,48 @@ def _status_line(status: int) -> str:
         return str(status)
 
 
-#: Bytes one body character can take in the JSON Lambda sends: a non-BMP
-#: character becomes two ``\uXXXX`` escapes. base64 text is never escaped.
-_WORST_CASE_CHAR_BYTES = 12
+#: What JSON makes of each byte of a text body (the python3.12+ runtime serialises
+#: replies with ``ensure_ascii=False``, so non-ASCII UTF-8 passes through as is):
+#: ``"`` ``\\`` and \b \f \n \r \t take two bytes, other control bytes six (``\\u00XX``).
+_SHORT_ESCAPES = b'"\\\b\f\n\r\t'
+_ALL_ESCAPES = bytes(range(0x20)) + b'"\\'
+_WORST_BYTES_PER_BYTE = 6
 #: Room left for the status, headers and JSON punctuation in the cheap estimate.
 _ENVELOPE_ALLOWANCE = 64 * 1024
 
 
-def check_size(kind: Kind, reply: dict[str, Any], limit: int | None = None) -> None:
+def json_text_size(body: bytes) -> int:
+    """Bytes a UTF-8 text body takes inside the reply JSON, quotes included.
+
+    Counted with two C-speed passes instead of serialising the body.
+    """
+    size = len(body)
+    short = size - len(body.translate(None, _SHORT_ESCAPES))
+    every = size - len(body.translate(None, _ALL_ESCAPES))
+    return size + short + 5 * (every - short) + 2
+
+
+def reply_size(reply: dict[str, Any], body: bytes) -> int:
+    """The size of ``reply`` as Lambda serialises it, without serialising the body."""
+    text = reply["body"]
+    envelope = len(json.dumps({**reply, "body": ""}, ensure_ascii=False).encode("utf-8")) - 2
+    if reply["isBase64Encoded"]:
+        return envelope + len(text) + 2  # base64 is ASCII and never escaped
+    return envelope + json_text_size(body)
+
+
+def check_size(kind: Kind, reply: dict[str, Any], body: bytes, limit: int | None = None) -> None:
     """Raise ``ResponseTooLargeError`` if the serialised reply is over the limit.
 
-    The exact JSON size is only computed when a worst-case estimate could
-    reach the limit, so ordinary replies pay nothing for the check. Text is
-    estimated pessimistically because JSON escapes control and non-ASCII
-    characters: 1 MB of such text is several MB on the wire.
+    ``body`` is the raw body the reply's ``body`` string was made from. The
+    exact size is only computed when a worst-case estimate could reach the
+    limit, so ordinary replies pay one comparison.
     """
     limit = limit or SIZE_LIMITS[kind]
-    body = reply.get("body") or ""
-    per_char = 1 if reply.get("isBase64Encoded") else _WORST_CASE_CHAR_BYTES
-    if len(body) * per_char + _ENVELOPE_ALLOWANCE < limit:
+    worst = len(reply["body"]) if reply["isBase64Encoded"] else len(body) * _WORST_BYTES_PER_BYTE
+    if worst + _ENVELOPE_ALLOWANCE < limit:
         return
-    size = len(json.dumps(reply).encode("utf-8"))
+    size = reply_size(reply, body)
     if size > limit:
         raise ResponseTooLargeError(size, limit, SOURCE_NAMES[kind])
 
@@ -236,5 +287,7 @@ __all__ = [
     "check_size",
     "encode_body",
     "is_binary",
+    "json_text_size",
     "problem_reply",
+    "reply_size",
 ]
