@@ -165,3 +165,18 @@ def moto_server() -> Iterator[Any]:
 
     with MotoServer() as server:
         yield server
+
+
+@pytest.fixture(autouse=True)
+def _no_lingering_handler_settings():
+    """Each test starts with the handler settings it found, whatever handlers it made.
+
+    In production one handler serves a process, so the last one made or invoked
+    is the one in force (``conf._active``); in a test session that would let one
+    test's ``make_handler(**options)`` decide a later test's settings, by order.
+    """
+    from django_lambda_bridge import conf
+
+    saved = conf._active
+    yield
+    conf._active = saved

@@ -18,15 +18,17 @@ logger = logging.getLogger("django_lambda_bridge")
 
 
 def _as_layers(conf: SettingsLayers | BridgeSettings | Mapping[str, Any] | None) -> SettingsLayers:
-    """A ``BridgeSettings`` given directly is complete: every field is an option.
-
-    Keeping only the fields that differ from their defaults would let
-    ``LAMBDA_BRIDGE`` override a value the caller set explicitly to the default.
-    """
+    """A ``BridgeSettings`` given directly acts as options for the keys it changes."""
     if isinstance(conf, SettingsLayers):
         return conf
     if isinstance(conf, BridgeSettings):
-        return SettingsLayers({f.name: getattr(conf, f.name) for f in fields(conf)})
+        return SettingsLayers(
+            {
+                f.name: getattr(conf, f.name)
+                for f in fields(conf)
+                if getattr(conf, f.name) != f.default
+            }
+        )
     return SettingsLayers(conf)
 
 
