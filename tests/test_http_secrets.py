@@ -67,7 +67,7 @@ class LoudAdminEmailHandler(AdminEmailHandler):
 
     def send_mail(self, subject, message, *args, **kwargs):
         kwargs["fail_silently"] = False
-        mail.mail_admins(subject, message, *args, connection=self.connection(), **kwargs)
+        super().send_mail(subject, message, *args, **kwargs)
 
 
 @pytest.fixture
