@@ -118,14 +118,20 @@ def _v1_query_and_headers(environ: dict[str, Any], event: Mapping[str, Any], saf
             add_headers(environ, headers)
 
 
-def _rest(event: dict[str, Any], context: Any, conf: BridgeSettings) -> dict[str, Any]:
-    """API Gateway REST API, payload 1.0."""
+def _v1_start(event: dict[str, Any]) -> tuple[Mapping[str, Any], dict[str, Any]]:
+    """The request context and the method, body and path of a payload 1.0 shape."""
     rc = request_context(event)
     path = event["path"]
     if type(path) is not str or not path.startswith("/"):
         raise Malformed
     environ = base_environ(http_method(event["httpMethod"]), _v1_body(event))
     environ["PATH_INFO"] = path_info(path)
+    return rc, environ
+
+
+def _rest(event: dict[str, Any], context: Any, conf: BridgeSettings) -> dict[str, Any]:
+    """API Gateway REST API, payload 1.0."""
+    rc, environ = _v1_start(event)
     _v1_query_and_headers(environ, event, "")
     domain = rc.get("domainName")
     server_name(environ, domain)
@@ -144,12 +150,7 @@ def _rest(event: dict[str, Any], context: Any, conf: BridgeSettings) -> dict[str
 
 def _alb(event: dict[str, Any], context: Any, conf: BridgeSettings) -> dict[str, Any]:
     """Application Load Balancer, single- or multi-value mode."""
-    rc = request_context(event)
-    path = event["path"]
-    if type(path) is not str or not path.startswith("/"):
-        raise Malformed
-    environ = base_environ(http_method(event["httpMethod"]), _v1_body(event))
-    environ["PATH_INFO"] = path_info(path)
+    rc, environ = _v1_start(event)
     _v1_query_and_headers(environ, event, ALB_QUERY_SAFE)
     set_forwarded_origin(environ, ("HTTP_X_FORWARDED_PROTO",), ("HTTP_X_FORWARDED_PORT",))
     if environ.get("HTTP_HOST"):
