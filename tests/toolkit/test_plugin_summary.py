@@ -9,20 +9,59 @@ from tests.toolkit.runner import ROOT, SWITCH_VARIABLES
 pytest_plugins = ["pytester"]
 
 EARLY_CONFTEST = """
+import json
 import pytest
-from django.test import Client as EarlyClient  # bound before the switch applies
+from django.test import RequestFactory
+from django.test.client import ClientHandler
 
 @pytest.fixture
-def early_client():
-    return EarlyClient()
+def in_process_get():
+    # A client built on Django's in-process handler, as some third-party clients are.
+    def get(path):
+        environ = RequestFactory()._base_environ(PATH_INFO=path, REQUEST_METHOD="GET")
+        return json.loads(ClientHandler()(environ).content)
+    return get
 """
 
 TESTS = """
 def test_routed(client):
     assert client.get("/echo/").json()["kind"] == "apigateway-http"
 
-def test_bypassed(early_client):
-    assert early_client.get("/echo/").json()["kind"] is None
+def test_bypassed(in_process_get):
+    assert in_process_get("/echo/")["kind"] is None
+"""
+
+# A root conftest binds the client classes before the plugin's switch applies.
+EARLY_BOUND_CONFTEST = """
+import pytest
+from django.test import Client as EarlyClient
+from rest_framework.test import APIClient as EarlyAPIClient
+
+@pytest.fixture
+def early_client():
+    return EarlyClient()
+
+@pytest.fixture
+def early_api_client(django_user_model):
+    client = EarlyAPIClient()
+    client.force_authenticate(django_user_model(username="forced"))
+    return client
+"""
+
+EARLY_BOUND_TESTS = """
+def test_django_client(early_client):
+    reply = early_client.get("/echo/")
+    assert reply.json()["kind"] == "apigateway-rest"
+    assert type(early_client).__name__ == "LambdaClient"
+
+def test_drf_client_keeps_its_forced_user(early_api_client):
+    assert early_api_client.get("/echo/").json()["kind"] == "apigateway-rest"
+    assert type(early_api_client).__name__ == "LambdaAPIClient"
+    assert early_api_client.handler._force_user.username == "forced"
+
+def test_absolute_link_from_a_reply_keeps_one_stage(early_client):
+    reply = early_client.get("http://testserver/prod/echo/")
+    assert (reply.json()["script_name"], reply.json()["path_info"]) == ("/prod", "/echo/")
 """
 
 
@@ -51,6 +90,15 @@ def test_requests_that_bypass_the_handler_are_named_loudly(project):
             "django-lambda-bridge: WARNING: 1 test client requests bypassed the Lambda handler*",
         ]
     )
+
+
+def test_clients_bound_before_the_switch_are_routed_too(project):
+    project.makeconftest(EARLY_BOUND_CONFTEST)
+    project.makepyfile(test_app=EARLY_BOUND_TESTS)
+    result = run(project, "--lambda-events=v1", "--lambda-stage=prod", "--lambda-strict")
+    assert result.ret == 0, result.stdout.str()
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["*: 3 test client requests went through the Lambda handler"])
 
 
 def test_strict_fails_a_run_with_bypassed_requests(project):
@@ -89,7 +137,7 @@ def test_a_clean_routed_run_has_no_warning(project):
 
 def test_without_the_switch_nothing_is_counted_or_printed(project):
     project.makeconftest(EARLY_CONFTEST)
-    project.makepyfile(test_app="def test_x(early_client):\n    early_client.get('/echo/')\n")
+    project.makepyfile(test_app="def test_x(in_process_get):\n    in_process_get('/echo/')\n")
     result = run(project, "--lambda-strict")
     assert result.ret == 0
     assert "django-lambda-bridge:" not in result.stdout.str()

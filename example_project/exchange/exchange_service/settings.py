@@ -94,9 +94,9 @@ USE_TZ = True
 
 # Static files are served by WhiteNoise from the app directories (no collectstatic
 # step, so a plain `sam build` artifact carries them); a relative STATIC_URL keeps
-# the API Gateway stage in every link.
+# the API Gateway stage in every link. Set DJANGO_STATIC_ROOT only to collectstatic.
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = os.environ.get("DJANGO_STATIC_ROOT") or None
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 

@@ -22,6 +22,12 @@ PASSWORD = "test-password-123"
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Real hashing costs ~0.3 s per login; the tests log in hundreds of times.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _fresh_throttle_counters():
     cache.clear()
     yield
@@ -100,7 +106,7 @@ def make_message(partners):
 
 def submit(client, recipient="globex", key=None, **body):
     body = {"recipient": recipient, "type": "order.created", "payload": {"order": "A-1"}, **body}
-    headers = {"Idempotency-Key": key} if key else {}
+    headers = {"Idempotency-Key": key} if key is not None else {}
     return client.post("/api/v1/messages/", body, format="json", headers=headers)
 
 

@@ -84,6 +84,58 @@ def _counting_async(call: Any) -> Any:
     return __call__
 
 
+def _lambda_class(cls: type) -> type:
+    """``cls`` with the Lambda mixin in front, made once per class."""
+    from django_lambda_bridge.testing.clients import LambdaClientMixin
+
+    made = _adopted_classes.get(cls)
+    if made is None:
+        made = type(
+            f"Lambda{cls.__name__}",
+            (LambdaClientMixin, cls),
+            {"__module__": cls.__module__, "__doc__": cls.__doc__},
+        )
+        _adopted_classes[cls] = made
+    return made
+
+
+_adopted_classes: dict[type, type] = {}
+
+
+def _adopt(client: Any) -> Any:
+    """Turn a client built from a class bound before the switch into a Lambda client.
+
+    Done at its first request, when its own ``__init__`` has finished: the
+    handler it built (Django's, or DRF's force-auth one) gives the CSRF choice
+    and any forced user, which the Lambda handler takes over.
+    """
+    old = client.handler
+    client.__class__ = _lambda_class(type(client))
+    client._use_lambda(getattr(old, "enforce_csrf_checks", False), None, None, None, None)
+    for name in ("_force_user", "_force_token"):
+        if getattr(old, name, None) is not None:
+            setattr(client.handler, name, getattr(old, name))
+    return client
+
+
+def _adopting(generic: Any, client_class: type) -> Any:
+    from django_lambda_bridge.testing.clients import LambdaClientMixin
+    from django_lambda_bridge.testing.to_event import CLIENT_URL_KEY
+
+    @functools.wraps(generic)
+    def wrapper(self: Any, method: str, path: Any, *args: Any, **extra: Any) -> Any:
+        early = (
+            _routing is not None
+            and isinstance(self, client_class)
+            and not isinstance(self, LambdaClientMixin)
+        )
+        if early and _adopt(self)._is_client_url(path, extra):
+            extra[CLIENT_URL_KEY] = True
+        return generic(self, method, path, *args, **extra)
+
+    return wrapper
+
+
 def route_clients(
     events: str,
     stage: str | None = None,
@@ -95,7 +147,9 @@ def route_clients(
     Patches ``django.test.Client`` (also what pytest-django's ``client`` fixture
     builds), ``SimpleTestCase.client_class`` and, when DRF is installed,
     ``rest_framework.test.APIClient`` and its test cases' ``client_class``.
-    Test modules imported afterwards see the Lambda clients without changes.
+    Test modules imported afterwards see the Lambda clients without changes; a
+    client whose class was bound earlier (a root conftest's ``from
+    rest_framework.test import APIClient``) becomes one at its first request.
     """
     global _routing
     media = tuple(binary_media_types) if binary_media_types is not None else None
@@ -105,7 +159,7 @@ def route_clients(
     import django.test
     import django.test.client
     from django.test import SimpleTestCase
-    from django.test.client import AsyncClientHandler, ClientHandler
+    from django.test.client import AsyncClientHandler, ClientHandler, RequestFactory
 
     from django_lambda_bridge.testing.clients import LambdaClient
 
@@ -119,6 +173,14 @@ def route_clients(
     _patch(routing, django.test, "Client", LambdaClient)
     _patch(routing, django.test.client, "Client", LambdaClient)
     _patch(routing, SimpleTestCase, "client_class", LambdaClient)
+    if (RequestFactory, "generic") not in routing.originals:
+        original_client = routing.originals[(django.test.client, "Client")]
+        _patch(
+            routing,
+            RequestFactory,
+            "generic",
+            _adopting(RequestFactory.generic, original_client),
+        )
     if (ClientHandler, "__call__") not in routing.originals:  # wrap once, count once
         _patch(routing, ClientHandler, "__call__", _counting(ClientHandler.__call__))
         _patch(

@@ -43,10 +43,10 @@ class Tally:
             found.append(
                 f"WARNING: {self.bypassed} test client requests bypassed the Lambda handler "
                 "and ran in-process (Django's ClientHandler) although the switch is on. "
-                "A client class bound before the switch applied (a conftest or test "
-                "module doing `from django.test import Client` at import time, a custom "
-                "client_class) is not routed; build clients through django.test.Client, "
-                "self.client or the client fixture at test time."
+                "Something called Django's in-process handler directly (a third-party "
+                "client built on ClientHandler, or AsyncClient, which is not routed); "
+                "use django.test.Client, DRF's APIClient, self.client or the client "
+                "fixture for requests that must take the Lambda path."
             )
         if not self.routed:
             found.append(
