@@ -7,6 +7,8 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.core.handlers.wsgi import get_script_name
+
 from django_lambda_bridge.conf import BridgeSettings, get_settings
 from django_lambda_bridge.errors import MalformedEventError, ResponseTooLargeError
 from django_lambda_bridge.http.environ import build_environ
@@ -19,6 +21,7 @@ from django_lambda_bridge.http.response import (
     check_size,
     problem_reply,
 )
+from django_lambda_bridge.http.static_urls import follow_script_prefix
 from django_lambda_bridge.kinds import Kind
 
 logger = logging.getLogger("django_lambda_bridge.http")
@@ -109,6 +112,7 @@ class HttpBridge:
             )
         limit = conf.RESPONSE_SIZE_LIMIT or SIZE_LIMITS[kind]
         collector = ResponseCollector(limit, SOURCE_NAMES[kind])
+        follow_script_prefix(get_script_name(environ))
         try:
             collector.consume(
                 self.app(environ, collector.start_response),

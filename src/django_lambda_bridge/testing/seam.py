@@ -21,6 +21,8 @@ from django.db import close_old_connections
 from django.http.response import HttpResponseBase
 from django.urls import get_script_prefix, set_script_prefix
 
+from django_lambda_bridge.http.static_urls import follow_script_prefix
+
 
 @dataclass
 class ClientCall:
@@ -67,10 +69,15 @@ def hook_wsgi_app(app: BaseHandler) -> None:
     _connect_middleware_reload()
 
 
+#: Settings that middleware reads once, when it is built (CSRF caches its trusted origins).
+_MIDDLEWARE_SETTINGS = frozenset({"MIDDLEWARE", "SESSION_ENGINE"})
+
+
 def _reload_middleware(*, setting: str, **kwargs: Any) -> None:
-    # The cached handler loaded MIDDLEWARE once; Django's client loads it per
-    # client, so @override_settings(MIDDLEWARE=...) must reach ours as well.
-    if setting == "MIDDLEWARE":
+    # The cached handler loaded its middleware once; Django's client loads it per
+    # client, so @override_settings(MIDDLEWARE=..., CSRF_TRUSTED_ORIGINS=...) must
+    # reach ours as well.
+    if setting in _MIDDLEWARE_SETTINGS or setting.startswith(("SECURE_", "CSRF_")):
         for app in list(_hooked):
             app.load_middleware()
 
@@ -98,3 +105,4 @@ def lambda_request_scope() -> Iterator[None]:
         request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)
         set_script_prefix(prefix)
+        follow_script_prefix(prefix)  # in-process requests after this get unstaged links
