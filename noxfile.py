@@ -49,6 +49,47 @@ def _params(plan: Plan) -> list[object]:
     ]
 
 
+EXCHANGE = ROOT / "example_project" / "exchange"
+#: The exchange suite's modes: in-process, API Gateway REST with a stage, HTTP API.
+EXCHANGE_MODES: dict[str, list[str]] = {
+    "in-process": [],
+    "v1-prod": ["--lambda-events=v1", "--lambda-stage=prod", "--lambda-binary-media-types=*/*"],
+    "v2": ["--lambda-events=v2"],
+}
+
+
+def _exchange_modes(plan: Plan, cell: Cell) -> list[str]:
+    """Each mode once per run: one per cell, and the last cell takes what is left."""
+    modes = list(EXCHANGE_MODES)
+    index = plan.run.index(cell)
+    if index == len(plan.run) - 1:
+        return modes[index:] if index < len(modes) else []
+    return [modes[index]] if index < len(modes) else []
+
+
+def _run_exchange(session: nox.Session, plan: Plan, cell: Cell) -> None:
+    """The exchange example's own suite on PostgreSQL (and SQLite in the first cell)."""
+    session.install("-r", str(EXCHANGE / "requirements-test.txt"))
+    strict = ["--lambda-strict"]
+    with session.chdir(EXCHANGE):
+        if cell == plan.run[0]:
+            session.run("python", "-m", "pytest", "-p", "no:cacheprovider", "-m", "not browser")
+        for mode in _exchange_modes(plan, cell):
+            session.log(f"exchange suite on PostgreSQL, {mode}")
+            session.run(
+                "python",
+                str(ROOT / "tests" / "with_postgres.py"),
+                "--",
+                "python",
+                "-m",
+                "pytest",
+                "-p",
+                "no:cacheprovider",
+                *EXCHANGE_MODES[mode],
+                *(strict if EXCHANGE_MODES[mode] else []),
+            )
+
+
 def _run_tests(session: nox.Session, plan: Plan, django: str, skip_reason: str) -> None:
     if not plan.run:
         session.error(nox_matrix.none_found_message())
@@ -60,6 +101,8 @@ def _run_tests(session: nox.Session, plan: Plan, django: str, skip_reason: str) 
     session.install("-e", ".[test]", DJANGO_REQUIREMENT[django])
     session.run("python", "-m", "django", "--version")
     session.run("python", "-m", "pytest", *session.posargs)
+    if not session.posargs:  # `nox -s tests -- -k x` narrows the library suite only
+        _run_exchange(session, plan, Cell(str(session.python), django))
 
 
 @nox.session
