@@ -100,7 +100,8 @@ def _run_tests(session: nox.Session, plan: Plan, django: str, skip_reason: str) 
             session.log(line)
     session.install("-e", ".[test]", DJANGO_REQUIREMENT[django])
     session.run("python", "-m", "django", "--version")
-    session.run("python", "-m", "pytest", *session.posargs)
+    # Two workers by default: this suite's time is mostly waiting on subprocesses and sockets.
+    session.run("python", "-m", "pytest", *(session.posargs or ["-n", "auto"]))
     if not session.posargs:  # `nox -s tests -- -k x` narrows the library suite only
         _run_exchange(session, plan, Cell(str(session.python), django))
 
@@ -130,7 +131,7 @@ def powertools_min(session: nox.Session) -> None:
         session.error(nox_matrix.none_found_message())
     session.install("-e", ".[test]", DJANGO_REQUIREMENT[LINT.django], POWERTOOLS_MIN)
     session.run("python", "-c", "import aws_lambda_powertools as p; print(p.__version__)")
-    session.run("python", "-m", "pytest", *session.posargs)
+    session.run("python", "-m", "pytest", *(session.posargs or ["-n", "auto"]))
 
 
 @nox.session(python=LINT.python if LINT else False)
