@@ -89,3 +89,58 @@ def test_docs_page_points_at_the_staged_schema():
     page = reply.content.decode()
     assert '"/prod/api/v1/schema/"' in page or "/prod/api/v1/schema/" in page
     assert "swagger-ui" in page
+
+
+def _free_port():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_runserver_serves_the_same_api(tmp_path):
+    """``manage.py runserver``, as before the move, answers with the same contract."""
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'runserver.sqlite3'}",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SETTINGS_MODULE": "exchange_service.settings",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=Path(__file__).resolve().parent.parent, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"{base}/api/v1/health/", timeout=2) as reply:
+                    health = (reply.status, json.loads(reply.read()))
+                break
+            except OSError:
+                if server.poll() is not None:
+                    pytest.fail(server.stderr.read().decode()[-2000:])
+                time.sleep(0.1)
+        else:
+            pytest.fail("runserver did not answer within 10 s")
+        request = urllib.request.Request(f"{base}/api/v1/schema/", headers={"Accept": ACCEPT})
+        with urllib.request.urlopen(request, timeout=10) as reply:
+            served = json.loads(reply.read())
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert health == (200, {"status": "ok", "database": "ok"})
+    assert served["servers"] == [{"url": base}]
+    lambda_v1 = lambda_schema(events="v1", stage="prod")
+    assert operations(served) == operations(lambda_v1)
+    assert served["components"] == lambda_v1["components"]
