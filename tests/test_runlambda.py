@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -51,14 +50,8 @@ def handler():
 @contextmanager
 def running(handler, fmt: str, stage: str = "$default") -> Iterator[LambdaHTTPServer]:
     server = LambdaHTTPServer(("127.0.0.1", 0), handler, fmt=fmt, stage=stage)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with server.running():
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ Screenshots of each step go to ``test-artifacts/`` (gitignored).
 import io
 import os
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
@@ -69,22 +68,16 @@ def gateway():
     so the browser's ``Origin`` (http://...) must be trusted for its form POSTs.
     CsrfViewMiddleware caches CSRF_TRUSTED_ORIGINS on its instance, and the
     handler's middleware lives for the whole process, so it is reloaded after the
-    change and again after it is undone (see the report: the Lambda test client
-    has the same gap).
+    change and again after it is undone. The test clients do this
+    themselves; a real server in front of the handler does not.
     """
     server = LambdaHTTPServer(("127.0.0.1", 0), handler, fmt="v1", stage="prod", static=None)
     base = f"http://127.0.0.1:{server.server_port}"
     assert server.prefix == "/prod"
     with override_settings(CSRF_TRUSTED_ORIGINS=[base]):
         handler.wsgi_app.load_middleware()
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
+        with server.running():
             yield base
-        finally:
-            server.shutdown()
-            server.server_close()
-            thread.join(timeout=10)
     handler.wsgi_app.load_middleware()
 
 

@@ -13,7 +13,6 @@ uses pytest-django's ``client`` follows the suite's mode.
 """
 
 import http.client
-import threading
 from base64 import b64encode
 from contextlib import contextmanager
 from html.parser import HTMLParser
@@ -143,14 +142,8 @@ def test_the_suite_client_gets_static_files(client, path):
 def serving(fmt, stage):
     # static=None: the emulator serves nothing itself, WhiteNoise inside the handler does.
     server = LambdaHTTPServer(("127.0.0.1", 0), handler, fmt=fmt, stage=stage, static=None)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with server.running():
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 def http_get(server, target, method="GET"):

@@ -16,16 +16,14 @@ import base64
 import json
 import logging
 import re
-import sys
-import threading
 import traceback
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from django_lambda_bridge.local.threaded import BackgroundServing
 from django_lambda_bridge.testing.context import FakeContext
 
 logger = logging.getLogger("django_lambda_bridge.local")
@@ -45,7 +43,7 @@ _ARN = re.compile(
 _INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
 
 
-class LambdaInvokeServer(HTTPServer):
+class LambdaInvokeServer(BackgroundServing, HTTPServer):
     """Serves the Invoke API for one function name on loopback.
 
     ``qualifiers`` maps each version or alias the function answers to to the
@@ -79,28 +77,6 @@ class LambdaInvokeServer(HTTPServer):
     def endpoint_url(self) -> str:
         host, port = self.server_address[:2]
         return f"http://{host!s}:{port}"
-
-    @contextmanager
-    def running(self) -> Iterator[LambdaInvokeServer]:
-        """Serve from a background thread until the block ends, then clean up."""
-        thread = threading.Thread(target=self._serve, name="lambda-invoke-server", daemon=True)
-        thread.start()
-        try:
-            yield self
-        finally:
-            self.shutdown()
-            thread.join()
-            self.server_close()
-
-    def _serve(self) -> None:
-        try:
-            self.serve_forever(poll_interval=0.05)
-        finally:
-            # Database connections are per thread: close the ones invocations opened here.
-            if "django.db" in sys.modules:
-                from django.db import connections
-
-                connections.close_all()
 
     def invoke(self, event: Any, qualifier: str) -> tuple[bytes, bool, str]:
         """Run the handler once: (payload, whether it is a function error, log text)."""

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import TYPE_CHECKING, Any
 
+from django_lambda_bridge.local.threaded import BackgroundServing
 from django_lambda_bridge.testing.context import FakeContext
 from django_lambda_bridge.testing.events import FORMATS, http_event
 from django_lambda_bridge.testing.replies import decode_reply
@@ -46,7 +47,7 @@ def gateway_rejection(fmt: str) -> tuple[int, list[tuple[str, str]], bytes]:
     return 404, [("Content-Type", "application/json")], b'{"message":"Not Found"}'
 
 
-class LambdaHTTPServer(HTTPServer):
+class LambdaHTTPServer(BackgroundServing, HTTPServer):
     """Serves HTTP on loopback by invoking ``handler`` with ``fmt`` events.
 
     ``static``, when given, answers the static URL before any event is built,
