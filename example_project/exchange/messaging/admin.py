@@ -9,26 +9,27 @@ class PartnerAdmin(admin.ModelAdmin):
     search_fields = ["name", "display_name"]
 
 
-class MessageEventInline(admin.TabularInline):
+class ReadOnlyInline(admin.TabularInline):
+    """History shown with its message: the admin may read it, never edit it."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class MessageEventInline(ReadOnlyInline):
     model = MessageEvent
     fields = ["created_at", "actor", "from_state", "to_state", "reason"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
-class AttachmentInline(admin.TabularInline):
+class AttachmentInline(ReadOnlyInline):
     model = Attachment
     fields = ["filename", "content_type", "size", "sha256", "uploaded_by"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ExchangeMessage)
