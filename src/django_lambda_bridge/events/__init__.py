@@ -34,6 +34,7 @@ __all__ = [
     "schedule",
     "sns",
     "sqs",
+    "sqs_batch",
     "websocket",
 ]
 
@@ -41,6 +42,7 @@ __all__ = [
 router = Router()
 
 sqs = router.sqs
+sqs_batch = router.sqs_batch
 sns = router.sns
 s3 = router.s3
 eventbridge = router.eventbridge

@@ -41,11 +41,13 @@ from django.db import transaction
 from django_lambda_bridge import db
 from django_lambda_bridge.conf import BridgeSettings, get_settings
 from django_lambda_bridge.errors import (
+    BatchFailedError,
     MalformedEventError,
     NoRouteError,
     UnroutableEventError,
     describe_keys,
 )
+from django_lambda_bridge.events import whole_batch
 from django_lambda_bridge.events.batch import Deadline, process_batch
 from django_lambda_bridge.events.routes import (
     WINDOW_DECORATORS,
@@ -184,8 +186,30 @@ class _Dispatcher:
             with db.reset_on_failure():  # hygiene itself runs once, around the batch
                 return self.call_all(resolve(record))
 
+        groups, rest = whole_batch.split(self.router, records) if kind is Kind.SQS else ([], [])
+        if not groups:
+            with db.hygiene():
+                return process_batch(kind, records, handle, deadline, ident, fifo=fifo)
         with db.hygiene():
-            return process_batch(kind, records, handle, deadline, ident, fifo=fifo)
+            failed: set[str] = set()
+            for route, group in groups:
+                failed.update(whole_batch.run(route, group, lambda r, arg: self.call(Call(r, arg))))
+            if rest:
+                try:
+                    reply = process_batch(kind, rest, handle, deadline, ident, fifo=fifo)
+                    failed.update(f["itemIdentifier"] for f in reply["batchItemFailures"])
+                except BatchFailedError:
+                    failed.update(ident(r) for r in rest)
+        if len(failed) == len(records):
+            raise BatchFailedError(
+                f"All {len(records)} sqs records failed; raising so Lambda retries the whole "
+                "batch (see the log above for each failure)."
+            )
+        return {
+            "batchItemFailures": [
+                {"itemIdentifier": ident(r)} for r in records if ident(r) in failed
+            ]
+        }
 
     def window(self, event: Mapping[str, Any], kind: Kind) -> dict[str, Any]:
         """A tumbling-window batch: all of it to one window route; its state comes back."""

@@ -85,7 +85,8 @@ class Route:
     """One decorated function and what it matches.
 
     ``filters`` holds the decorator's arguments; ``None`` means "any". A
-    ``window`` route takes a stream's tumbling-window batches, whole.
+    ``window`` route takes a stream's tumbling-window batches, whole; a
+    ``batch`` route takes a queue's records all at once (``@events.sqs_batch``).
     """
 
     kind: Kind
@@ -95,6 +96,7 @@ class Route:
     using: str | None = None
     wants_context: bool = field(default=False, compare=False)
     window: bool = False
+    batch: bool = False
 
     @property
     def name(self) -> str:
@@ -114,7 +116,12 @@ class Route:
             args = repr(self.filters[0][1])
         else:
             args = ", ".join(f"{k}={v!r}" for k, v in self.filters if v not in (None, ""))
-        decorator = WINDOW_DECORATORS[self.kind] if self.window else ROUTABLE_KINDS[self.kind]
+        if self.batch:
+            decorator = "sqs_batch"
+        elif self.window:
+            decorator = WINDOW_DECORATORS[self.kind]
+        else:
+            decorator = ROUTABLE_KINDS[self.kind]
         return f"@events.{decorator}({args})"
 
     def matches(self, facts: Mapping[str, Any]) -> bool:
@@ -228,6 +235,20 @@ class Router:
         """Records from an SQS queue (name or ARN; standard or FIFO): ``fn(SQSRecord)``."""
         return self._decorator(Kind.SQS, (("queue", queue),), atomic, using)
 
+    def sqs_batch(
+        self, queue: str | None = None, *, atomic: bool | None = None, using: str | None = None
+    ) -> Callable[[F], F]:
+        """A queue's whole batch at once: ``fn(list[SQSRecord]) -> failed records or None``.
+
+        For handlers that overlap slow I/O across records (concurrent HTTP) or
+        write a batch in bulk. The function returns the records that failed (as
+        ``SQSRecord`` or message ids); ``None`` or an empty iterable means all
+        succeeded, and raising fails them all. Order, FIFO groups and the deadline
+        are the function's own business: it gets ``lambda_context`` if it asks.
+        A batch route and an ``@events.sqs`` route for one queue conflict.
+        """
+        return self._decorator(Kind.SQS, (("queue", queue),), atomic, using, batch=True)
+
     def sns(
         self, topic: str | None = None, *, atomic: bool | None = None, using: str | None = None
     ) -> Callable[[F], F]:
@@ -339,8 +360,12 @@ class Router:
         using: str | None,
         *,
         window: bool = False,
+        batch: bool = False,
     ) -> Callable[[F], F]:
-        decorator = WINDOW_DECORATORS[kind] if window else ROUTABLE_KINDS[kind]
+        if batch:
+            decorator = "sqs_batch"
+        else:
+            decorator = WINDOW_DECORATORS[kind] if window else ROUTABLE_KINDS[kind]
         for key, value in filters:
             if value is not None and not isinstance(value, str):
                 raise TypeError(
@@ -348,7 +373,7 @@ class Router:
                 )
 
         def register(func: F) -> F:
-            route = Route(kind, func, filters, atomic, using, _accepts_context(func), window)
+            route = Route(kind, func, filters, atomic, using, _accepts_context(func), window, batch)
             self.add(route)
             return func
 
@@ -422,7 +447,13 @@ class Router:
 
 
 def _same_declaration(a: Route, b: Route) -> bool:
-    return (a.name, a.kind, a.filters, a.window) == (b.name, b.kind, b.filters, b.window)
+    return (a.name, a.kind, a.filters, a.window, a.batch) == (
+        b.name,
+        b.kind,
+        b.filters,
+        b.window,
+        b.batch,
+    )
 
 
 def no_route_message(
