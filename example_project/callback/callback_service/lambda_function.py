@@ -1,0 +1,3 @@
+from django_lambda_bridge import make_handler
+
+handler = make_handler("callback_service.settings")

@@ -1,0 +1,119 @@
+"""One HTTP POST to a checked address, through connection pools kept across invocations.
+
+A pool per (scheme, address, port, host name) lives at module level, so a warm
+Lambda environment reuses its keep-alive connections from one batch to the
+next. The pool connects to the address ``ssrf.destination`` checked, never to
+the name, and sends the name as Host and TLS server name (certificates are
+still verified against it). Redirects are not followed, nothing is retried
+here (the queue retries), and the reply is read up to a size cap.
+"""
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import certifi
+import urllib3
+from urllib3.exceptions import HTTPError
+
+#: Enough pools for every origin a busy sender talks to; the oldest is dropped after.
+MAX_POOLS = 256
+
+_pools = OrderedDict()
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    headers: dict
+    body: bytes
+    truncated: bool
+
+
+class TransportError(Exception):
+    """No HTTP reply: connect or read timeout, refused or reset connection, TLS failure."""
+
+
+def _pool(dest, maxsize):
+    key = (dest.scheme, dest.address, dest.port, dest.host)
+    with _lock:
+        pool = _pools.get(key)
+        if pool is not None:
+            _pools.move_to_end(key)
+            return pool
+        options = {"maxsize": maxsize, "block": False, "retries": False}
+        if dest.scheme == "https":
+            pool = urllib3.HTTPSConnectionPool(
+                dest.address,
+                dest.port,
+                server_hostname=dest.host,
+                assert_hostname=dest.host,
+                cert_reqs="CERT_REQUIRED",
+                ca_certs=certifi.where(),
+                **options,
+            )
+        else:
+            pool = urllib3.HTTPConnectionPool(dest.address, dest.port, **options)
+        _pools[key] = pool
+        while len(_pools) > MAX_POOLS:
+            _pools.popitem(last=False)[1].close()
+        return pool
+
+
+def pool_count():
+    return len(_pools)
+
+
+def close_all():
+    with _lock:
+        while _pools:
+            _pools.popitem()[1].close()
+
+
+def post(dest, body, headers, *, connect_timeout, read_timeout, max_bytes, maxsize=10):
+    """POST ``body`` to ``dest``; the reply, or ``TransportError``."""
+    default_port = 443 if dest.scheme == "https" else 80
+    host = dest.host if ":" not in dest.host else f"[{dest.host}]"
+    host_header = host if dest.port == default_port else f"{host}:{dest.port}"
+    deadline = time.monotonic() + connect_timeout + read_timeout
+    try:
+        reply = _pool(dest, maxsize).urlopen(
+            "POST",
+            dest.path,
+            body=body,
+            headers={**headers, "Host": host_header},
+            redirect=False,
+            retries=False,
+            timeout=urllib3.Timeout(connect=connect_timeout, read=read_timeout),
+            preload_content=False,
+            assert_same_host=False,
+        )
+        try:
+            data = bytearray()
+            while len(data) <= max_bytes:
+                if time.monotonic() > deadline:
+                    raise TransportError(f"reply not read within {read_timeout:g} s")
+                chunk = reply.read(min(8192, max_bytes + 1 - len(data)))
+                if not chunk:
+                    break
+                data += chunk
+            truncated = len(data) > max_bytes
+            if truncated:
+                reply.close()  # the rest is never read: drop the connection, not reuse it
+            return Reply(reply.status, dict(reply.headers), bytes(data[:max_bytes]), truncated)
+        finally:
+            reply.release_conn()
+    except HTTPError as exc:
+        raise TransportError(_describe(exc)) from exc
+    except OSError as exc:
+        raise TransportError(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _describe(exc):
+    reason = getattr(exc, "reason", None) or exc
+    name = type(reason).__name__
+    if "Timeout" in name or "Timeout" in type(exc).__name__:
+        return f"timed out ({name})"
+    return f"{name}: {reason}"
