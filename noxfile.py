@@ -49,18 +49,24 @@ def _params(plan: Plan) -> list[object]:
     ]
 
 
-EXCHANGE = ROOT / "example_project" / "exchange"
-#: The exchange suite's modes: in-process, API Gateway REST with a stage, HTTP API.
-EXCHANGE_MODES: dict[str, list[str]] = {
+EXAMPLES = ROOT / "example_project"
+#: The example services' suites run in these modes: in-process, API Gateway REST
+#: with a stage, HTTP API. Each mode once per run, spread over the cells.
+EXAMPLE_MODES: dict[str, list[str]] = {
     "in-process": [],
     "v1-prod": ["--lambda-events=v1", "--lambda-stage=prod", "--lambda-binary-media-types=*/*"],
     "v2": ["--lambda-events=v2"],
 }
+#: Example services with their own suites (each folder has requirements-test.txt).
+EXAMPLE_SERVICES = ("exchange", "callback")
+#: Kept for the tests and older notes: the exchange's modes are the examples' modes.
+EXCHANGE = EXAMPLES / "exchange"
+EXCHANGE_MODES = EXAMPLE_MODES
 
 
 def _exchange_modes(plan: Plan, cell: Cell) -> list[str]:
     """Each mode once per run: one per cell, and the last cell takes what is left."""
-    modes = list(EXCHANGE_MODES)
+    modes = list(EXAMPLE_MODES)
     index = plan.run.index(cell)
     if index == len(plan.run) - 1:
         return modes[index:] if index < len(modes) else []
@@ -77,31 +83,28 @@ def _have_postgres() -> bool:
     return True
 
 
-def _run_exchange(session: nox.Session, plan: Plan, cell: Cell) -> None:
-    """The exchange example's own suite on PostgreSQL (and SQLite in the first cell)."""
-    session.install("-r", str(EXCHANGE / "requirements-test.txt"))
-    strict = ["--lambda-strict"]
-    with session.chdir(EXCHANGE):
-        if cell == plan.run[0]:
-            session.run("python", "-m", "pytest", "-p", "no:cacheprovider", "-m", "not browser")
-        database = ["python", str(ROOT / "tests" / "with_postgres.py"), "--"]
-        if not _have_postgres():
-            if os.environ.get("CI"):
-                session.error("CI needs PostgreSQL for the exchange suite: initdb was not found")
-            session.log("initdb not found: the exchange suite's modes run on SQLite")
-            database = []
-        for mode in _exchange_modes(plan, cell):
-            session.log(f"exchange suite, {mode}")
-            session.run(
-                *database,
-                "python",
-                "-m",
-                "pytest",
-                "-p",
-                "no:cacheprovider",
-                *EXCHANGE_MODES[mode],
-                *(strict if EXCHANGE_MODES[mode] else []),
-            )
+def _run_examples(session: nox.Session, plan: Plan, cell: Cell) -> None:
+    """Each example service's own suite on PostgreSQL (and SQLite in the first cell)."""
+    database = ["python", str(ROOT / "tests" / "with_postgres.py"), "--"]
+    if not _have_postgres():
+        if os.environ.get("CI"):
+            session.error("CI needs PostgreSQL for the example suites: initdb was not found")
+        session.log("initdb not found: the example suites' modes run on SQLite")
+        database = []
+    for service in EXAMPLE_SERVICES:
+        folder = EXAMPLES / service
+        session.install("-r", str(folder / "requirements-test.txt"))
+        with session.chdir(folder):
+            if cell == plan.run[0]:
+                session.log(f"{service} suite, SQLite, in-process")
+                session.run("python", "-m", "pytest", "-p", "no:cacheprovider", "-m", "not browser")
+            for mode in _exchange_modes(plan, cell):
+                session.log(f"{service} suite, {mode}")
+                args = EXAMPLE_MODES[mode]
+                session.run(
+                    *database, "python", "-m", "pytest", "-p", "no:cacheprovider",
+                    *args, *(["--lambda-strict"] if args else []),
+                )  # fmt: skip
 
 
 def _run_tests(session: nox.Session, plan: Plan, django: str, skip_reason: str) -> None:
@@ -117,7 +120,7 @@ def _run_tests(session: nox.Session, plan: Plan, django: str, skip_reason: str) 
     # Two workers by default: this suite's time is mostly waiting on subprocesses and sockets.
     session.run("python", "-m", "pytest", *(session.posargs or ["-n", "auto"]))
     if not session.posargs:  # `nox -s tests -- -k x` narrows the library suite only
-        _run_exchange(session, plan, Cell(str(session.python), django))
+        _run_examples(session, plan, Cell(str(session.python), django))
 
 
 @nox.session

@@ -82,7 +82,8 @@ def test_other_queues_in_the_event_keep_per_record_routes(router, run):
     )
     bad = event["Records"][1]["messageId"]
     assert run(event) == {"batchItemFailures": [{"itemIdentifier": bad}]}
-    assert batches == [["h1", "h2"]] and singles == ["j1"]
+    assert batches == [["h1", "h2"]]
+    assert singles == ["j1"]
 
 
 def test_a_per_record_batch_that_all_fails_beside_a_good_batch_route(router, run):

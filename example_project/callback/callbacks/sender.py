@@ -20,7 +20,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
@@ -56,8 +56,8 @@ class Job:
     url: str
     origin: str
     webhook_id: str
-    secret: str
-    body: bytes
+    secret: str = field(repr=False)  # never in a log line or an error report
+    body: bytes = field(repr=False)
 
 
 @dataclass(frozen=True)

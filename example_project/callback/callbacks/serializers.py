@@ -5,7 +5,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from callbacks import ssrf
-from callbacks.models import Attempt, Callback
+from callbacks.models import Attempt, Callback, Subscription, origin_of
 
 EVENT_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$")
 
@@ -64,3 +64,21 @@ class CallbackRequestSerializer(serializers.Serializer):
         if size > limit:
             raise serializers.ValidationError(f"The payload is {size} bytes; the limit is {limit}.")
         return value
+
+
+class SubscriptionSerializer(serializers.ModelSerializer):
+    """A receiver origin and its signing secret, shown to the client that owns it only."""
+
+    url = serializers.URLField(write_only=True, max_length=2048, help_text="Any URL at the origin.")
+
+    class Meta:
+        model = Subscription
+        fields = ["id", "url", "origin", "secret", "created_at"]
+        read_only_fields = ["origin", "secret", "created_at"]
+
+    def validate_url(self, value):
+        try:
+            ssrf.check_literal(value)
+        except ssrf.RefusedURL as exc:
+            raise serializers.ValidationError(f"This URL cannot receive callbacks: {exc}.")
+        return origin_of(value)

@@ -12,8 +12,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from callbacks import idempotency, outbox, sender
-from callbacks.models import Callback, State
-from callbacks.serializers import CallbackRequestSerializer, CallbackSerializer
+from callbacks.models import Callback, State, Subscription
+from callbacks.serializers import (
+    CallbackRequestSerializer,
+    CallbackSerializer,
+    SubscriptionSerializer,
+)
 
 
 logger = logging.getLogger("callbacks.api")
@@ -99,6 +103,28 @@ def _redrive(callback_id, attempt):
             sender.deliver_now([(callback_id, attempt)])
     except Exception:
         logger.exception("re-driven callback %s not sent on; the sweeper will", callback_id)
+
+
+class SubscriptionViewSet(viewsets.ReadOnlyModelViewSet):
+    """The client's receivers and their secrets. Register one before its first callback,
+    so the receiver can verify that callback's signature; an insert to a new origin
+    registers it too."""
+
+    serializer_class = SubscriptionSerializer
+
+    def get_queryset(self):
+        return Subscription.objects.filter(owner=self.request.user).order_by("origin")
+
+    def create(self, request):
+        incoming = SubscriptionSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        subscription, created = Subscription.objects.get_or_create(
+            owner=request.user, origin=incoming.validated_data["url"]
+        )
+        return Response(
+            SubscriptionSerializer(subscription).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
 
 
 class HealthView(APIView):

@@ -58,6 +58,7 @@ class Receiver:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # a 2-byte reply must not wait on a delayed ACK
 
             def do_POST(self):
                 receiver._handle(self)

@@ -238,3 +238,30 @@ def test_every_route_but_health_needs_a_token(acme, header):
     assert Callback.objects.count() == 0
     health = client.get("/api/v1/health/")
     assert health.status_code == 200 and health.json() == {"status": "ok", "database": "ok"}
+
+
+def test_register_a_receiver_and_read_its_secret(acme, make_client):
+    user, client = acme
+    reply = client.post("/api/v1/subscriptions/", {"url": "https://hooks.example.com/in/x"})
+    assert reply.status_code == 201, reply.content
+    body = reply.json()
+    assert body["origin"] == "https://hooks.example.com:443"
+    assert body["secret"].startswith("whsec_")
+    again = client.post("/api/v1/subscriptions/", {"url": "https://hooks.example.com/other"})
+    assert again.status_code == 200 and again.json()["secret"] == body["secret"]
+    # A callback to that origin is signed with that secret; others cannot see it.
+    insert(client, "https://hooks.example.com/in")
+    callback = Callback.objects.get()
+    assert callback.subscription.secret == body["secret"]
+    _, other = make_client("globex")
+    assert other.get("/api/v1/subscriptions/").json()["results"] == []
+    assert other.get(f"/api/v1/subscriptions/{body['id']}/").status_code == 404
+    assert [s["secret"] for s in client.get("/api/v1/subscriptions/").json()["results"]] == [
+        body["secret"]
+    ]
+
+
+def test_a_receiver_url_is_checked_like_a_callback_url(acme):
+    settings_allow_nothing(acme)
+    reply = acme[1].post("/api/v1/subscriptions/", {"url": "https://169.254.169.254/"})
+    assert reply.status_code == 400 and "link-local" in reply.json()["url"][0]

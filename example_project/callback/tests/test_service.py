@@ -117,3 +117,15 @@ def test_sweep_callbacks_command(acme, receiver, capsys):
     call_command("sweep_callbacks")
     assert json.loads(capsys.readouterr().out) == {"found": 1, "attempted": 1}
     assert Callback.objects.get(pk=stuck.pk).state == State.DELIVERED
+
+
+@pytest.mark.parametrize("function_timeout, warned", [("30", False), ("20", True), ("", False)])
+def test_timeouts_are_checked_against_the_function_timeout(
+    monkeypatch, settings, function_timeout, warned
+):
+    from callbacks.checks import timeouts_fit_the_function
+
+    settings.CALLBACK = {**settings.CALLBACK, "CONNECT_TIMEOUT_SECONDS": 3, "READ_TIMEOUT_SECONDS": 10}
+    monkeypatch.setenv("LAMBDA_BRIDGE_FUNCTION_TIMEOUT", function_timeout)
+    found = timeouts_fit_the_function()
+    assert [w.id for w in found] == (["callbacks.W001"] if warned else [])
