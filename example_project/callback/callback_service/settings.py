@@ -85,9 +85,9 @@ CALLBACK = {
     "DLQ_URL": os.environ.get("CALLBACK_DLQ_URL", ""),
     # The EventBridge schedule (rule or Scheduler schedule) that runs the sweeper.
     "SWEEP_SCHEDULE": os.environ.get("CALLBACK_SWEEP_SCHEDULE", "callback-sweeper"),
-    "MAX_ATTEMPTS": env_int("CALLBACK_MAX_ATTEMPTS", 8),
+    "MAX_ATTEMPTS": env_int("CALLBACK_MAX_ATTEMPTS", 10),
     # Full jitter: attempt n waits uniform(0, min(cap, base * 2**(n-1))) seconds.
-    "BACKOFF_BASE_SECONDS": env_float("CALLBACK_BACKOFF_BASE_SECONDS", 5),
+    "BACKOFF_BASE_SECONDS": env_float("CALLBACK_BACKOFF_BASE_SECONDS", 30),
     "BACKOFF_CAP_SECONDS": env_float("CALLBACK_BACKOFF_CAP_SECONDS", 3600),
     # Timeouts stay well under the sender function's timeout (30 s in template.yaml).
     "CONNECT_TIMEOUT_SECONDS": env_float("CALLBACK_CONNECT_TIMEOUT_SECONDS", 3),

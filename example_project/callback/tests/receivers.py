@@ -42,6 +42,7 @@ class Received:
     body: bytes
     verified: bool
     at: float
+    peer_port: int = 0
 
     @property
     def json(self):
@@ -96,7 +97,11 @@ class Receiver:
             verified = True
         except (WebhookVerificationError, ValueError):
             verified = False
-        self.requests.append(Received(handler.path, headers, body, verified, time.monotonic()))
+        self.requests.append(
+            Received(
+                handler.path, headers, body, verified, time.monotonic(), handler.client_address[1]
+            )
+        )
         if not verified:
             return self._reply(handler, 401, {}, b"bad signature")
         reply = self._next(handler.path)

@@ -26,7 +26,7 @@ def test_insert_returns_the_pending_callback(acme):
     assert body["url"] == "https://hooks.example.com/in?x=1"
     assert body["payload"] == {"a": 1} and body["event_type"] == "order.created"
     assert body["webhook_id"] == f"msg_{callback.pk.hex}"
-    assert body["max_attempts"] == 8
+    assert body["max_attempts"] == 10
     assert callback.owner == user
     subscription = Subscription.objects.get()
     assert subscription.origin == "https://hooks.example.com:443"
@@ -211,7 +211,7 @@ def test_retry_redrives_a_dead_callback_with_a_fresh_budget(
         reply = client.post(f"/api/v1/callbacks/{dead.pk}/retry/")
     assert reply.status_code == 202, reply.content
     body = reply.json()
-    assert body["state"] == "pending" and body["max_attempts"] == 16 and body["last_error"] == ""
+    assert body["state"] == "pending" and body["max_attempts"] == 18 and body["last_error"] == ""
     assert enqueued == [9]
 
 

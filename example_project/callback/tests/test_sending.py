@@ -266,3 +266,15 @@ def test_the_signature_verifies_with_the_reference_library(acme, receiver, djang
 
 def test_outcome_choices_are_what_the_docs_list():
     assert [o.value for o in Outcome] == ["delivered", "retry", "failed", "superseded"]
+
+
+def test_connections_are_pooled_across_invocations(acme, receiver):
+    """A warm environment's second batch reuses the first one's keep-alive connection."""
+    from callbacks import transport
+    from tests.conftest import make_callback
+
+    for _ in range(3):
+        sender.deliver_now([(make_callback(acme[0], receiver.url("/hook")).pk, 1)])
+    assert transport.pool_count() == 1
+    ports = {hit.peer_port for hit in receiver.hits("/hook")}
+    assert len(receiver.hits("/hook")) == 3 and len(ports) == 1
