@@ -89,7 +89,7 @@ CALLBACK = {
     # Full jitter: attempt n waits uniform(0, min(cap, base * 2**(n-1))) seconds.
     "BACKOFF_BASE_SECONDS": env_float("CALLBACK_BACKOFF_BASE_SECONDS", 30),
     "BACKOFF_CAP_SECONDS": env_float("CALLBACK_BACKOFF_CAP_SECONDS", 3600),
-    # Timeouts stay well under the sender function's timeout (30 s in template.yaml).
+    # A whole send is cut at connect + read: keep it under half the sender function's timeout.
     "CONNECT_TIMEOUT_SECONDS": env_float("CALLBACK_CONNECT_TIMEOUT_SECONDS", 3),
     "READ_TIMEOUT_SECONDS": env_float("CALLBACK_READ_TIMEOUT_SECONDS", 10),
     "MAX_REPLY_BYTES": env_int("CALLBACK_MAX_REPLY_BYTES", 64 * 1024),

@@ -6,6 +6,7 @@ come back in the same second. A ``Retry-After`` from the receiver is a floor.
 """
 
 import random
+import re
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
@@ -31,7 +32,7 @@ def parse_retry_after(value, now=None):
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if re.fullmatch(r"[0-9]{1,10}", value):  # str.isdigit() also accepts "²"
         return float(value)
     try:
         when = parsedate_to_datetime(value)

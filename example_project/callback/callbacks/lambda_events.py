@@ -11,7 +11,8 @@ def _queue_name():
     return url.rstrip("/").rsplit("/", 1)[-1] if url else None
 
 
-@events.sqs_batch(queue=_queue_name())
+# Not atomic: each callback commits on its own, and follow-up messages go after each commit.
+@events.sqs_batch(queue=_queue_name(), atomic=False)
 def send_callbacks(records, lambda_context):
     return sender.handle_batch(records, lambda_context)
 

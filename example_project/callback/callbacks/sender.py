@@ -19,7 +19,7 @@ import logging
 import threading
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -70,6 +70,8 @@ class Result:
     snippet: str = ""
     retry_after: float | None = None
     unhealthy: bool = False
+    #: False when nothing was sent (the URL was refused): the breaker learns nothing.
+    contacted: bool = True
 
 
 # ----- entry points
@@ -113,7 +115,9 @@ def run(items):
             done.append((key, True))
         else:
             jobs.append(job)
-    for job, result in zip(jobs, _send_all(jobs), strict=True):
+    # Each result is recorded as soon as it arrives, so a batch cut short by the
+    # function timeout keeps what it finished.
+    for job, result in _send_all(jobs):
         try:
             _record(job, result)
             done.append((job.key, True))
@@ -168,14 +172,21 @@ def _claim(key, callback_id, attempt, now):
         )
         _send_on(callback_id, attempt, (blocked - now).total_seconds())
         return None
+    if attempt > callback.max_attempts:  # only after lost attempts: a sender died in each
+        _give_up_after_lost_attempts(callback, attempt, now)
+        return None
     token = uuid.uuid4()
     claimable = Q(state=State.PENDING, next_attempt_at__lte=now + EARLY_TOLERANCE) | Q(
         state=State.DELIVERING, lease_expires_at__lt=now
     )
+    # The attempt is counted when it is claimed, so a sender that dies mid-send
+    # (the function timeout, a crash) still uses up an attempt, and a receiver that
+    # kills every sender ends dead instead of being retried for ever.
     won = (
         Callback.objects.filter(claimable, pk=callback_id, attempt_count=attempt - 1)
         .update(
             state=State.DELIVERING,
+            attempt_count=attempt,
             lease_token=token,
             lease_expires_at=now + timedelta(seconds=settings.CALLBACK["LEASE_SECONDS"]),
             updated_at=now,
@@ -184,6 +195,8 @@ def _claim(key, callback_id, attempt, now):
     if not won:
         logger.info("callback %s was claimed by another worker first", callback_id)
         return None
+    if callback.state == State.DELIVERING:
+        _note_lost_attempt(callback, now)
     body = json.dumps(
         {"type": callback.event_type, "timestamp": callback.created_at.isoformat(),
          "data": callback.payload},
@@ -201,6 +214,49 @@ def _claim(key, callback_id, attempt, now):
         secret=callback.subscription.secret,
         body=body.encode(),
     )
+
+
+LOST = "no result recorded: the sender stopped during this attempt (its lease expired)"
+
+
+def _note_lost_attempt(callback, now, outcome=Outcome.RETRY):
+    """A lease ran out: that attempt's outcome is unknown; say so in the audit trail.
+
+    Only the worker that won the row (by claim or by giving up) writes this."""
+    Attempt.objects.create(
+        callback=callback,
+        number=callback.attempt_count,
+        started_at=callback.lease_expires_at or now,
+        outcome=outcome,
+        error=LOST,
+    )
+
+
+def _give_up_after_lost_attempts(callback, attempt, now):
+    error = f"{LOST}; gave up after {callback.attempt_count} attempts"
+    won = Callback.objects.filter(
+        pk=callback.pk, attempt_count=attempt - 1, state__in=[State.PENDING, State.DELIVERING]
+    ).update(state=State.DEAD, lease_token=None, lease_expires_at=None, last_error=error,
+             updated_at=now)  # fmt: skip
+    if won:
+        if callback.state == State.DELIVERING:
+            _note_lost_attempt(callback, now, Outcome.FAILED)
+        _dead_letter(callback.pk, callback.attempt_count, error)
+
+
+def dead_letter_again(callback_id, attempt, reason):
+    """The sweeper's retry of a DLQ copy that failed."""
+    _dead_letter(callback_id, attempt, reason)
+
+
+def _dead_letter(callback_id, attempt, reason):
+    """Copy a dead callback's message to the DLQ and note it; the sweeper retries a failure."""
+    try:
+        outbox.dead_letter(callback_id, attempt, reason)
+    except Exception:
+        logger.exception("DLQ copy of dead callback %s not sent; the sweeper retries", callback_id)
+        return
+    Callback.objects.filter(pk=callback_id).update(dead_lettered_at=timezone.now())
 
 
 def _send_on(callback_id, attempt, delay_seconds):
@@ -225,18 +281,31 @@ def _executor(size):
 
 
 def _send_all(jobs):
+    """``(job, result)`` pairs, in the order the sends finish."""
     if not jobs:
-        return []
+        return
     size = max(1, settings.CALLBACK["SEND_CONCURRENCY"])
     if size == 1 or len(jobs) == 1:
-        return [send(job) for job in jobs]
-    return list(_executor(size).map(send, jobs))
+        for job in jobs:
+            yield job, send(job)
+        return
+    futures = {_executor(size).submit(send, job): job for job in jobs}
+    for future in as_completed(futures):
+        yield futures[future], future.result()
 
 
 def send(job):
     """One signed POST; never raises (every failure is a Result for the audit trail)."""
-    config = settings.CALLBACK
     started = timezone.now()
+    try:
+        return _send(job, started)
+    except Exception as exc:  # a receiver must not be able to crash the batch
+        logger.exception("sending attempt %d of %s failed unexpectedly", job.attempt, job.callback_id)
+        return Result(RETRY, started, error=f"sender error: {type(exc).__name__}")
+
+
+def _send(job, started):
+    config = settings.CALLBACK
     clock = time.monotonic()
 
     def elapsed():
@@ -245,9 +314,9 @@ def send(job):
     try:
         dest = ssrf.destination(job.url)
     except ssrf.RefusedURL as exc:
-        return Result(PERMANENT, started, error=f"refused: {exc}")
-    except OSError as exc:
-        return Result(RETRY, started, latency_ms=elapsed(), error=str(exc))
+        return Result(PERMANENT, started, error=f"refused: {exc}", contacted=False)
+    except OSError as exc:  # DNS: the receiver cannot be reached, as far as we can tell
+        return Result(RETRY, started, latency_ms=elapsed(), error=str(exc), unhealthy=True)
     headers = {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
@@ -270,7 +339,7 @@ def send(job):
 
 def _classify(reply, started, latency_ms):
     status = reply.status
-    snippet = reply.body[: settings.CALLBACK["SNIPPET_CHARS"]].decode("utf-8", "replace")
+    snippet = reply.body.decode("utf-8", "replace")[: settings.CALLBACK["SNIPPET_CHARS"]]
     common = {"status": status, "latency_ms": latency_ms, "snippet": snippet}
     if 200 <= status < 300:
         return Result(DELIVERED, started, **common)
@@ -279,7 +348,7 @@ def _classify(reply, started, latency_ms):
         error = f"redirect ({status}) to {location!r} not followed"
         return Result(PERMANENT, started, error=error, **common)
     if status >= 500 or status in RETRYABLE_4XX or status < 200:
-        retry_after = backoff.parse_retry_after(reply.headers.get("Retry-After"))
+        retry_after = backoff.parse_retry_after(reply.headers.get("Retry-After"))  # any case
         return Result(
             RETRY,
             started,
@@ -299,7 +368,7 @@ def _record(job, result):
     now = timezone.now()
     follow_up = None
     with transaction.atomic():
-        fields = {"attempt_count": job.attempt, "lease_token": None, "lease_expires_at": None}
+        fields = {"lease_token": None, "lease_expires_at": None}
         next_at = None
         if result.kind == DELIVERED:
             fields.update(state=State.DELIVERED, delivered_at=now, last_error="")
@@ -343,8 +412,10 @@ def _record(job, result):
             response_snippet=result.snippet,
             next_attempt_at=next_at,
         )
-        if result.kind == DELIVERED or result.unhealthy:
-            breaker.record(job.origin, now, failed=result.kind != DELIVERED)
+        if result.contacted:
+            # Any answer (2xx, 4xx, 429) says the receiver is alive; 5xx, 408,
+            # timeouts and unreachable ones count towards opening the circuit.
+            breaker.record(job.origin, now, failed=result.unhealthy)
     if follow_up is not None:
         _follow_up(job, *follow_up)
 
@@ -352,11 +423,11 @@ def _record(job, result):
 def _follow_up(job, what, detail):
     """After commit: the next attempt's message, or the DLQ copy. A failure here is
     logged, not raised: the row already says what happens next, and the sweeper
-    re-enqueues a pending row whose message went missing."""
+    re-enqueues a pending row whose message went missing, or a missing DLQ copy."""
+    if what == "dead":
+        _dead_letter(job.callback_id, job.attempt, detail)
+        return
     try:
-        if what == "retry":
-            _send_on(job.callback_id, job.attempt + 1, detail)
-        else:
-            outbox.dead_letter(job.callback_id, job.attempt, detail)
+        _send_on(job.callback_id, job.attempt + 1, detail)
     except Exception:
-        logger.exception("follow-up %r for callback %s not sent", what, job.callback_id)
+        logger.exception("retry message for callback %s not sent; the sweeper will", job.callback_id)

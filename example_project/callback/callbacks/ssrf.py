@@ -29,6 +29,19 @@ class Destination:
     path: str  # path and query, as sent
 
 
+#: Ranges refused whatever this Python's ``ipaddress`` tables say (they differ by
+#: version): site-local, documentation, benchmarking, IETF protocol assignments,
+#: shared address space (carrier NAT), and the IPv4-in-IPv6 translation prefixes.
+DENIED_NETWORKS = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "0.0.0.0/8", "100.64.0.0/10", "192.0.0.0/24", "192.0.2.0/24", "198.18.0.0/15",
+        "198.51.100.0/24", "203.0.113.0/24", "240.0.0.0/4", "255.255.255.255/32",
+        "fec0::/10", "2001:db8::/32", "3fff::/20", "2001::/23", "100::/64", "64:ff9b:1::/48",
+    )
+)  # fmt: skip
+
+
 def _allowed_networks():
     return [ipaddress.ip_network(n, strict=False) for n in settings.CALLBACK["ALLOWED_NETWORKS"]]
 
@@ -44,9 +57,14 @@ def forbidden_reason(ip):
         if address in ipaddress.ip_network("64:ff9b::/96"):  # NAT64 carries an IPv4 address
             reason = forbidden_reason(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
             return f"{reason} (inside {address})" if reason else None
-    for name in ("loopback", "link_local", "multicast", "private", "reserved", "unspecified"):
+    names = ["loopback", "link_local", "multicast", "private", "reserved", "unspecified"]
+    if isinstance(address, ipaddress.IPv6Address):
+        names.append("site_local")
+    for name in names:
         if getattr(address, f"is_{name}"):
             return f"{address} is a {name.replace('_', '-')} address"
+    if any(address in network for network in DENIED_NETWORKS if network.version == address.version):
+        return f"{address} is in a special-purpose range"
     if not address.is_global:
         return f"{address} is not a public address"
     return None

@@ -6,7 +6,8 @@ still says what should happen, so on a schedule the sweeper re-enqueues:
 
 - ``pending`` rows more than ``SWEEP_AFTER_SECONDS`` past due (a live message
   would have been taken by then);
-- ``delivering`` rows whose lease has expired.
+- ``delivering`` rows whose lease has expired;
+- ``dead`` rows whose DLQ copy was not sent (the DLQ was unreachable).
 
 Re-enqueueing is always safe: the message names the attempt, and the claim
 lets only one message per attempt through. With no queue configured, the
@@ -40,8 +41,23 @@ def stuck(now=None):
     )
 
 
+def unlettered(now=None):
+    """Dead callbacks whose DLQ copy is missing, once they have been dead a while."""
+    config = settings.CALLBACK
+    now = now or timezone.now()
+    if not config["DLQ_URL"]:
+        return Callback.objects.none()
+    return Callback.objects.filter(
+        state=State.DEAD,
+        dead_lettered_at__isnull=True,
+        updated_at__lte=now - timedelta(seconds=config["SWEEP_AFTER_SECONDS"]),
+    ).values_list("pk", "attempt_count", "last_error")[: config["SWEEP_LIMIT"]]
+
+
 def sweep(now=None):
     """Re-enqueue (or, with no queue, attempt) every stuck callback; a summary."""
+    for pk, count, error in unlettered(now):
+        sender.dead_letter_again(pk, count, error)
     rows = list(stuck(now))
     if not outbox.queue_configured():
         results = sender.deliver_now([(pk, count + 1) for pk, count in rows])

@@ -6,8 +6,14 @@ next. The pool connects to the address ``ssrf.destination`` checked, never to
 the name, and sends the name as Host and TLS server name (certificates are
 still verified against it). Redirects are not followed, nothing is retried
 here (the queue retries), and the reply is read up to a size cap.
+
+Socket timeouts bound each read, not the whole exchange: a receiver that drips
+one byte at a time could hold a send for as long as it liked. So every send
+also has a total deadline (connect + read timeout); a watchdog shuts the
+connection's socket down when it passes, which ends any blocked read at once.
 """
 
+import socket
 import threading
 import time
 from collections import OrderedDict
@@ -15,6 +21,7 @@ from dataclasses import dataclass
 
 import certifi
 import urllib3
+from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import HTTPError
 
 #: Enough pools for every origin a busy sender talks to; the oldest is dropped after.
@@ -22,12 +29,30 @@ MAX_POOLS = 256
 
 _pools = OrderedDict()
 _lock = threading.Lock()
+#: The connection each sending thread is using, for the watchdog to cut.
+_in_flight = {}
+
+
+class _Tracked:
+    """Mixin: note which connection this thread is sending on."""
+
+    def request(self, *args, **kwargs):
+        _in_flight[threading.get_ident()] = self
+        return super().request(*args, **kwargs)
+
+
+class _TrackedHTTPConnection(_Tracked, HTTPConnection):
+    pass
+
+
+class _TrackedHTTPSConnection(_Tracked, HTTPSConnection):
+    pass
 
 
 @dataclass(frozen=True)
 class Reply:
     status: int
-    headers: dict
+    headers: object  # urllib3's HTTPHeaderDict: case-insensitive, as HTTP headers are
     body: bytes
     truncated: bool
 
@@ -54,8 +79,10 @@ def _pool(dest, maxsize):
                 ca_certs=certifi.where(),
                 **options,
             )
+            pool.ConnectionCls = _TrackedHTTPSConnection
         else:
             pool = urllib3.HTTPConnectionPool(dest.address, dest.port, **options)
+            pool.ConnectionCls = _TrackedHTTPConnection
         _pools[key] = pool
         while len(_pools) > MAX_POOLS:
             _pools.popitem(last=False)[1].close()
@@ -73,11 +100,28 @@ def close_all():
 
 
 def post(dest, body, headers, *, connect_timeout, read_timeout, max_bytes, maxsize=10):
-    """POST ``body`` to ``dest``; the reply, or ``TransportError``."""
+    """POST ``body`` to ``dest``; the reply, or ``TransportError``, within connect + read time."""
     default_port = 443 if dest.scheme == "https" else 80
     host = dest.host if ":" not in dest.host else f"[{dest.host}]"
     host_header = host if dest.port == default_port else f"{host}:{dest.port}"
-    deadline = time.monotonic() + connect_timeout + read_timeout
+    total = connect_timeout + read_timeout
+    thread = threading.get_ident()
+    cut = threading.Event()
+
+    def watchdog():
+        connection = _in_flight.get(thread)
+        sock = getattr(connection, "sock", None)
+        cut.set()
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    timer = threading.Timer(total, watchdog)
+    timer.daemon = True
+    timer.start()
+    reply = None
     try:
         reply = _pool(dest, maxsize).urlopen(
             "POST",
@@ -90,25 +134,37 @@ def post(dest, body, headers, *, connect_timeout, read_timeout, max_bytes, maxsi
             preload_content=False,
             assert_same_host=False,
         )
-        try:
-            data = bytearray()
-            while len(data) <= max_bytes:
-                if time.monotonic() > deadline:
-                    raise TransportError(f"reply not read within {read_timeout:g} s")
-                chunk = reply.read(min(8192, max_bytes + 1 - len(data)))
-                if not chunk:
-                    break
-                data += chunk
-            truncated = len(data) > max_bytes
-            if truncated:
-                reply.close()  # the rest is never read: drop the connection, not reuse it
-            return Reply(reply.status, dict(reply.headers), bytes(data[:max_bytes]), truncated)
-        finally:
+        data = bytearray()
+        while len(data) <= max_bytes:
+            chunk = reply.read1(min(65536, max_bytes + 1 - len(data)))
+            if not chunk:
+                break
+            data += chunk
+        if cut.is_set():
+            raise TransportError(f"timed out: no complete reply within {total:g} s")
+        truncated = len(data) > max_bytes
+        if truncated:
+            reply.close()  # the rest is never read: drop the connection, not reuse it
+        else:
             reply.release_conn()
-    except HTTPError as exc:
+        return Reply(reply.status, reply.headers, bytes(data[:max_bytes]), truncated)
+    except TransportError:
+        _discard(reply)
+        raise
+    except (HTTPError, OSError) as exc:
+        _discard(reply)
+        if cut.is_set():
+            raise TransportError(f"timed out: no complete reply within {total:g} s") from exc
         raise TransportError(_describe(exc)) from exc
-    except OSError as exc:
-        raise TransportError(f"{type(exc).__name__}: {exc}") from exc
+    finally:
+        timer.cancel()
+        _in_flight.pop(thread, None)
+
+
+def _discard(reply):
+    """A reply we stopped reading must not hand its connection to the next request."""
+    if reply is not None:
+        reply.close()
 
 
 def _describe(exc):

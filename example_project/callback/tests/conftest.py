@@ -53,6 +53,8 @@ def _fresh_pools():
 
 @pytest.fixture(autouse=True)
 def _no_proxy(monkeypatch):
+    # For boto3 on its way to the moto server: a machine-wide HTTPS_PROXY must not capture
+    # loopback traffic. (The sender itself never uses proxies: urllib3 pools ignore them.)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
 

@@ -25,6 +25,16 @@ class SLOW:
     seconds: float
 
 
+@dataclass(frozen=True)
+class DRIP:
+    """Answer one byte every ``every`` seconds: in the status line and headers
+    (``headers=True``) or in the body, for ``seconds`` in all."""
+
+    every: float = 0.2
+    seconds: float = 3.0
+    headers: bool = False
+
+
 @dataclass
 class BARRIER:
     parties: int
@@ -111,6 +121,8 @@ class Receiver:
             sock.close()
             handler.close_connection = True
             return None
+        if isinstance(reply, DRIP):
+            return self._drip(handler, reply)
         if isinstance(reply, SLOW):
             time.sleep(reply.seconds)
             reply = (200, {}, b"late")
@@ -122,6 +134,26 @@ class Receiver:
                 reply = (503, {}, b"alone")
         status, extra, data = reply
         return self._reply(handler, status, extra, data)
+
+    def _drip(self, handler, drip):
+        count = int(drip.seconds / drip.every)
+        head = b"HTTP/1.1 200 OK\r\nX-Pad: " + b"x" * (count if drip.headers else 0)
+        head += b"\r\nContent-Length: " + str(count if not drip.headers else 0).encode()
+        head += b"\r\n\r\n"
+        body = b"y" * (0 if drip.headers else count)
+        try:
+            if drip.headers:
+                for byte in head:
+                    handler.wfile.write(bytes([byte]))
+                    time.sleep(drip.every if byte == ord("x") else 0)
+            else:
+                handler.wfile.write(head)
+                for byte in body:
+                    handler.wfile.write(bytes([byte]))
+                    time.sleep(drip.every)
+        except OSError:
+            pass
+        handler.close_connection = True
 
     def _reply(self, handler, status, extra, data):
         try:

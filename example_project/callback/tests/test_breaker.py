@@ -84,3 +84,14 @@ def test_4xx_replies_do_not_trip_it(acme, receiver, callback_settings):
         sender.deliver_now([(make_callback(acme[0], receiver.url("/nope")).pk, 1)])
     assert not Target.objects.filter(consecutive_failures__gt=0).exists()
     assert Callback.objects.filter(state=State.DEAD).count() == 4
+
+
+def test_a_probe_that_gets_any_answer_closes_it(tripped, acme, receiver):
+    """A 404 is a live receiver saying no: the circuit closes, the callback is dead."""
+    Target.objects.filter(pk=tripped.pk).update(opened_until=timezone.now() - timedelta(seconds=1))
+    receiver.script("/no", (404, {}, b""))
+    probe = make_callback(acme[0], receiver.url("/no"))
+    sender.deliver_now([(probe.pk, 1)])
+    assert refresh(probe).state == State.DEAD
+    target = refresh(tripped)
+    assert target.consecutive_failures == 0 and target.opened_until is None

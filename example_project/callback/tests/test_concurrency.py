@@ -72,18 +72,6 @@ def test_lambdas_racing_on_one_message_record_one_success(acme, receiver, lambda
     ]
 
 
-def test_a_second_success_is_refused_by_the_database(acme):
-    from django.db import IntegrityError, transaction
-    from django.utils import timezone
-
-    callback = make_callback(acme[0], "https://a.example.com/")
-    Attempt.objects.create(callback=callback, number=1, started_at=timezone.now(),
-                           outcome="delivered", status_code=200)  # fmt: skip
-    with pytest.raises(IntegrityError), transaction.atomic():
-        Attempt.objects.create(callback=callback, number=2, started_at=timezone.now(),
-                               outcome="delivered", status_code=200)  # fmt: skip
-
-
 def test_concurrent_inserts_with_one_key_make_one_callback(acme, callback_settings, monkeypatch):
     from rest_framework.test import APIClient
 

@@ -142,6 +142,7 @@ def test_a_dead_callback_lands_in_the_dlq(acme, receiver, queues, callback_setti
     assert json.loads(dead["Body"]) == {"callback_id": str(callback.pk), "attempt": 2}
     reason = dead["MessageAttributes"]["reason"]["StringValue"]
     assert reason == "HTTP 503; gave up after 2 attempts"
+    assert refresh(callback).dead_lettered_at is not None
 
 
 def test_a_permanent_failure_lands_in_the_dlq_at_once(acme, receiver, queues):
@@ -203,7 +204,7 @@ def test_a_crash_between_insert_and_enqueue_is_repaired_by_the_sweeper(
                          next_attempt_at=timezone.now() - timedelta(minutes=5))  # fmt: skip
     # A sender died holding a lease on another one.
     held = make_callback(acme[0], receiver.url("/hook"), state=State.DELIVERING,
-                         lease_token=uuid.uuid4(),
+                         attempt_count=1, lease_token=uuid.uuid4(),
                          lease_expires_at=timezone.now() - timedelta(seconds=1))  # fmt: skip
     fresh = make_callback(acme[0], receiver.url("/hook"))  # its message is still on the way
     assert queues.source.poll().received == []
@@ -212,6 +213,7 @@ def test_a_crash_between_insert_and_enqueue_is_repaired_by_the_sweeper(
     assert pump(queues.source) == []
     assert refresh(lost).state == State.DELIVERED
     assert refresh(held).state == State.DELIVERED
+    assert [a.outcome for a in Attempt.objects.filter(callback=held)] == ["retry", "delivered"]
     assert refresh(fresh).state == State.PENDING
     assert len(receiver.hits("/hook")) == 2
     assert sweep_through_lambda() == {"found": 0, "enqueued": 0}
@@ -266,18 +268,43 @@ def test_every_callback_ends_delivered_or_dead_and_none_is_lost(
     assert Attempt.objects.filter(outcome="delivered").count() == 12
 
 
-def test_a_long_wait_is_sent_on_in_15_minute_hops(acme, receiver, queues, monkeypatch):
+def test_a_long_wait_is_sent_on_in_15_minute_hops(acme, receiver, queues):
     callback = make_callback(acme[0], receiver.url("/hook"),
                              next_attempt_at=timezone.now() + timedelta(hours=1))  # fmt: skip
+    sqs = outbox._sqs()  # the app's real client; we watch what it sends
     sent = []
-    real = outbox.enqueue
-    monkeypatch.setattr(outbox, "enqueue", lambda *a: sent.append(a) or real(callback.pk, 1, 0))
-    queues.client.send_message(QueueUrl=queues.url, MessageBody=message(callback.pk))
-    queues.source.poll()
+    real_send = sqs.send_message
+    sqs.send_message = lambda **kw: sent.append(kw) or real_send(**kw)
+    try:
+        queues.client.send_message(QueueUrl=queues.url, MessageBody=message(callback.pk))
+        delivery = queues.source.poll()
+    finally:
+        del sqs.send_message
+    assert delivery.deleted == delivery.received and len(delivery.received) == 1
     assert refresh(callback).state == State.PENDING and receiver.requests == []
-    ((callback_id, attempt, delay),) = sent
-    assert (callback_id, attempt) == (callback.pk, 1) and 3590 < delay <= 3600
-    assert outbox.MAX_DELAY_SECONDS == 900  # what enqueue() caps that delay at
+    ((hop,),) = [[kw] for kw in sent]
+    assert hop["DelaySeconds"] == 900 and hop["QueueUrl"] == queues.url
+    assert json.loads(hop["MessageBody"]) == {"callback_id": str(callback.pk), "attempt": 1}
+    attributes = queues.client.get_queue_attributes(
+        QueueUrl=queues.url, AttributeNames=["ApproximateNumberOfMessagesDelayed"]
+    )["Attributes"]
+    assert attributes["ApproximateNumberOfMessagesDelayed"] == "1"  # in the queue, not lost
+    assert queues.source.poll().received == []  # and not visible before its delay
+
+
+def test_a_dlq_copy_that_failed_is_sent_by_the_sweeper(acme, receiver, queues, callback_settings):
+    callback_settings(DLQ_URL=queues.dlq_url + "-missing")
+    receiver.script("/gone", (410, {}, b""))
+    callback = Callback.objects.get(pk=insert(acme[1], receiver.url("/gone")).json()["id"])
+    pump(queues.source)
+    callback = refresh(callback)
+    assert callback.state == State.DEAD and callback.dead_lettered_at is None
+    callback_settings(DLQ_URL=queues.dlq_url, SWEEP_AFTER_SECONDS=0)
+    sweep_through_lambda()
+    assert refresh(callback).dead_lettered_at is not None
+    assert [json.loads(m["Body"])["callback_id"] for m in queues.dead()] == [str(callback.pk)]
+    sweep_through_lambda()
+    assert queues.dead() == []  # sent once
 
 
 def test_too_little_time_left_sends_nothing_and_returns_the_batch(acme, receiver, queues):

@@ -11,9 +11,9 @@ from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
 from callbacks import sender, sweeper
-from callbacks.models import Attempt, Callback, Outcome, State
+from callbacks.models import Attempt, Callback, State
 from tests.conftest import insert, refresh
-from tests.receivers import BARRIER, RESET, SLOW
+from tests.receivers import BARRIER, DRIP, RESET, SLOW
 
 pytestmark = pytest.mark.django_db
 
@@ -264,10 +264,6 @@ def test_the_signature_verifies_with_the_reference_library(acme, receiver, djang
         Webhook(receiver.secret).verify(tampered, hit.headers)
 
 
-def test_outcome_choices_are_what_the_docs_list():
-    assert [o.value for o in Outcome] == ["delivered", "retry", "failed", "superseded"]
-
-
 def test_connections_are_pooled_across_invocations(acme, receiver):
     """A warm environment's second batch reuses the first one's keep-alive connection."""
     from callbacks import transport
@@ -278,3 +274,108 @@ def test_connections_are_pooled_across_invocations(acme, receiver):
     assert transport.pool_count() == 1
     ports = {hit.peer_port for hit in receiver.hits("/hook")}
     assert len(receiver.hits("/hook")) == 3 and len(ports) == 1
+
+
+@pytest.mark.parametrize("headers", [False, True], ids=["body", "headers"])
+def test_a_receiver_that_drips_cannot_hold_a_send_past_its_deadline(
+    acme, receiver, callback_settings, headers
+):
+    """Socket timeouts bound each read; the total deadline bounds the whole exchange."""
+    import time
+
+    from tests.conftest import make_callback
+
+    callback_settings(CONNECT_TIMEOUT_SECONDS=0.5, READ_TIMEOUT_SECONDS=0.5)
+    receiver.script("/drip", DRIP(every=0.2, seconds=4, headers=headers))
+    callback = make_callback(acme[0], receiver.url("/drip"))
+    start = time.monotonic()
+    sender.deliver_now([(callback.pk, 1)])
+    took = time.monotonic() - start
+    assert took < 2.0, f"the send took {took:.1f} s against a 1 s deadline"
+    callback = refresh(callback)
+    assert callback.state == State.PENDING
+    assert "timed out" in Attempt.objects.get(callback=callback).error
+
+
+@pytest.mark.parametrize("header", ["retry-after", "RETRY-AFTER"])
+def test_retry_after_is_read_in_any_case(acme, receiver, header, django_capture_on_commit_callbacks):
+    receiver.script("/busy", (503, {header: "120"}, b""))
+    before = timezone.now()
+    callback = inserted(acme[1], receiver.url("/busy"), django_capture_on_commit_callbacks)
+    assert refresh(callback).next_attempt_at >= before + timedelta(seconds=120)
+
+
+def test_a_hostile_retry_after_is_ignored_not_fatal(acme, receiver, django_capture_on_commit_callbacks):
+    from tests.conftest import make_callback
+
+    receiver.script("/odd", (503, {"Retry-After": "\u00b2"}, b""))
+    odd = make_callback(acme[0], receiver.url("/odd"))
+    fine = make_callback(acme[0], receiver.url("/hook"))
+    results = sender.deliver_now([(odd.pk, 1), (fine.pk, 1)])
+    assert all(ok for _, ok in results)
+    assert refresh(odd).state == State.PENDING and refresh(odd).attempt_count == 1
+    assert refresh(fine).state == State.DELIVERED
+
+
+def test_an_unexpected_error_in_one_send_does_not_cost_the_batch(acme, receiver, monkeypatch):
+    """Fault injection: the address check of one URL blows up; the others are recorded."""
+    from callbacks import ssrf
+    from tests.conftest import make_callback
+
+    real = ssrf.destination
+
+    def destination(url):
+        if "/boom" in url:
+            raise RuntimeError("unexpected")
+        return real(url)
+
+    monkeypatch.setattr(ssrf, "destination", destination)
+    boom = make_callback(acme[0], receiver.url("/boom"))
+    fine = [make_callback(acme[0], receiver.url("/hook")) for _ in range(3)]
+    sender.deliver_now([(c.pk, 1) for c in [boom, *fine]])
+    assert {refresh(c).state for c in fine} == {State.DELIVERED}
+    boom = refresh(boom)
+    assert boom.state == State.PENDING and boom.last_error == "sender error: RuntimeError"
+
+
+def test_a_sender_that_dies_mid_send_uses_up_the_attempt(acme, receiver, callback_settings):
+    """A lease that ran out is an attempt with an unknown outcome; after the last, dead."""
+    import uuid
+
+    from tests.conftest import make_callback
+
+    callback_settings(MAX_ATTEMPTS=3)
+    # Attempt 2 was claimed, and its sender was killed (the function timeout).
+    lost = make_callback(acme[0], receiver.url("/hook"), state=State.DELIVERING, attempt_count=2,
+                         lease_token=uuid.uuid4(),
+                         lease_expires_at=timezone.now() - timedelta(seconds=1))  # fmt: skip
+    sweeper.sweep()
+    lost = refresh(lost)
+    assert lost.state == State.DELIVERED and lost.attempt_count == 3
+    trail = [(a.number, a.outcome, a.error) for a in Attempt.objects.filter(callback=lost)]
+    assert trail == [(2, "retry", sender.LOST), (3, "delivered", "")]
+
+    # The last attempt was lost too: no attempt is left, so it is dead, not retried for ever.
+    last = make_callback(acme[0], receiver.url("/hook"), state=State.DELIVERING, attempt_count=3,
+                         max_attempts=3, lease_token=uuid.uuid4(),
+                         lease_expires_at=timezone.now() - timedelta(seconds=1))  # fmt: skip
+    sweeper.sweep()
+    last = refresh(last)
+    assert last.state == State.DEAD and last.last_error.endswith("gave up after 3 attempts")
+    assert [a.outcome for a in Attempt.objects.filter(callback=last)] == ["failed"]
+    assert len(receiver.hits("/hook")) == 1
+
+
+def test_a_second_success_is_refused_by_the_database(acme):
+    from django.db import IntegrityError, transaction
+
+    from tests.conftest import make_callback
+
+    callback = make_callback(acme[0], "https://a.example.com/")
+    Attempt.objects.create(callback=callback, number=1, started_at=timezone.now(),
+                           outcome="delivered", status_code=200)  # fmt: skip
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Attempt.objects.create(callback=callback, number=2, started_at=timezone.now(),
+                               outcome="delivered", status_code=200)  # fmt: skip
+    Attempt.objects.create(callback=callback, number=2, started_at=timezone.now(),
+                           outcome="retry", status_code=500)  # other outcomes are fine  # fmt: skip

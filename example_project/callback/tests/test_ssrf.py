@@ -23,10 +23,12 @@ def strict(settings):
         ("fc00::1", "private"), ("fd12:3456::1", "private"),
         ("224.0.0.251", "multicast"), ("ff02::1", "multicast"),
         ("240.0.0.1", "240.0.0.1"), ("0.0.0.0", "0.0.0.0"), ("::", "::"),
-        ("100.64.0.1", "not a public"), ("198.18.0.1", "198.18.0.1"),
+        ("100.64.0.1", "special-purpose"), ("198.18.0.1", "198.18.0.1"),
         ("::ffff:127.0.0.1", "loopback"), ("::ffff:169.254.169.254", "link-local"),
         ("::ffff:10.0.0.1", "private"), ("2002:a9fe:a9fe::", "link-local"),
         ("64:ff9b::a9fe:a9fe", "link-local"),
+        ("fec0::1", "site-local"), ("192.0.0.8", "192.0.0.8"), ("3fff::1", "3fff::1"),
+        ("2001:db8::1", "2001:db8::1"), ("203.0.113.5", "203.0.113.5"),
     ],
 )  # fmt: skip
 def test_forbidden_addresses(ip, word):
