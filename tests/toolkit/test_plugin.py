@@ -77,6 +77,29 @@ def test_sqs_queue(lambda_sqs_queue):
     assert lambda_sqs_queue.arn.endswith(":" + lambda_sqs_queue.name)
 
 
+@pytest.fixture
+def developer_aws_env(monkeypatch):
+    """A developer's shell: a real profile and a session token, set before lambda_aws_env."""
+    monkeypatch.setenv("AWS_PROFILE", "production")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "real-looking-token")
+
+
+def test_aws_env_points_plain_boto3_clients_at_moto(
+    developer_aws_env, lambda_aws_env, lambda_sqs_queue
+):
+    import os
+
+    import boto3
+
+    assert "AWS_PROFILE" not in os.environ
+    assert "AWS_SESSION_TOKEN" not in os.environ
+    client = boto3.client("sqs")  # what application code writes: no endpoint, no keys
+    assert client.meta.endpoint_url == lambda_aws_env.endpoint_url
+    client.send_message(QueueUrl=lambda_sqs_queue.url, MessageBody="from app code")
+    assert [m["Body"] for m in lambda_sqs_queue.receive()] == ["from app code"]
+    assert boto3.session.Session().get_credentials().access_key == "testing"
+
+
 def test_sns_topic_delivers_to_a_queue(lambda_sns_topic, lambda_sqs_queue):
     lambda_sns_topic.subscribe_queue(lambda_sqs_queue)
     lambda_sns_topic.client.publish(TopicArn=lambda_sns_topic.arn, Message="ping", Subject="s")

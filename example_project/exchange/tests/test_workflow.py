@@ -211,16 +211,10 @@ def test_inactive_recipient_fails_and_publishes_nothing(make_message, partners, 
 
 
 @pytest.fixture
-def aws(lambda_moto_server, monkeypatch):
-    """boto3 inside the app (``outbound._client``) reaches the moto server."""
-    monkeypatch.setenv("AWS_ENDPOINT_URL", lambda_moto_server.endpoint_url)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+def aws(lambda_aws_env):
+    """boto3 inside the app reaches the moto server (the library's ``lambda_aws_env``)."""
     outbound._client.cache_clear()
-    yield lambda_moto_server
+    yield lambda_aws_env
     outbound._client.cache_clear()
 
 

@@ -106,6 +106,27 @@ def lambda_moto_server() -> Iterator[Any]:
         yield server
 
 
+@pytest.fixture
+def lambda_aws_env(lambda_moto_server: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Point the project's own boto3 clients at the moto server, through the environment.
+
+    Application code that calls ``boto3.client("sqs")`` with no arguments (as it
+    should, so the same code runs on AWS) then reaches moto: ``AWS_ENDPOINT_URL``,
+    dummy credentials and a region are set, and a developer's ``AWS_PROFILE`` or
+    session token cannot leak real credentials into a test. Clients cached
+    before the test keep their old endpoint: clear such caches yourself.
+    """
+    from django_lambda_bridge.testing.aws import CREDENTIALS
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", lambda_moto_server.endpoint_url)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", CREDENTIALS["aws_access_key_id"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", CREDENTIALS["aws_secret_access_key"])
+    monkeypatch.setenv("AWS_DEFAULT_REGION", lambda_moto_server.region)
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    return lambda_moto_server
+
+
 def _unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}"
 

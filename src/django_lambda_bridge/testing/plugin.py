@@ -27,6 +27,7 @@ from django_lambda_bridge.testing.env import (
 from django_lambda_bridge.testing.events import FORMATS
 from django_lambda_bridge.testing.fixtures import (
     lambda_api_client,
+    lambda_aws_env,
     lambda_client,
     lambda_context,
     lambda_event,
@@ -41,6 +42,7 @@ from django_lambda_bridge.testing.tally import Tally, process_tally
 
 __all__ = [
     "lambda_api_client",
+    "lambda_aws_env",
     "lambda_client",
     "lambda_context",
     "lambda_event",
