@@ -85,13 +85,17 @@ def drain(sqs, url):
 
 
 def pump(source, rounds=20):
-    """Poll until the queue is empty; every delivery's error, if any."""
+    """Poll until the queue is empty, with nothing delayed either; every delivery's error."""
     errors = []
     for _ in range(rounds):
         delivery = source.poll()
         if delivery.error is not None:
             errors.append(delivery.error)
         if not delivery.received:
+            left = source.client.get_queue_attributes(
+                QueueUrl=source.queue_url, AttributeNames=["ApproximateNumberOfMessagesDelayed"]
+            )["Attributes"]["ApproximateNumberOfMessagesDelayed"]
+            assert left == "0", f"{left} messages are still delayed in the queue"
             return errors
     raise AssertionError("the queue never drained")
 
