@@ -122,7 +122,9 @@ def _run_tests(session: nox.Session, plan: Plan, django: str, skip_reason: str) 
     session.install("-e", ".[test]", DJANGO_REQUIREMENT[django])
     session.run("python", "-m", "django", "--version")
     # Two workers by default: this suite's time is mostly waiting on subprocesses and sockets.
-    session.run("python", "-m", "pytest", *(session.posargs or ["-n", "auto"]))
+    session.run(
+        "python", "-m", "pytest", "--ignore=tests/template", *(session.posargs or ["-n", "auto"])
+    )
     if not session.posargs:  # `nox -s tests -- -k x` narrows the library suite only
         _run_examples(session, plan, Cell(str(session.python), django))
 
@@ -153,6 +155,19 @@ def powertools_min(session: nox.Session) -> None:
     session.install("-e", ".[test]", DJANGO_REQUIREMENT[LINT.django], POWERTOOLS_MIN)
     session.run("python", "-c", "import aws_lambda_powertools as p; print(p.__version__)")
     session.run("python", "-m", "pytest", *(session.posargs or ["-n", "auto"]))
+
+
+@nox.session(python=LINT.python if LINT else False)
+def template(session: nox.Session) -> None:
+    """template.yaml: cfn-lint, sam validate --lint, sam build (no Docker), artifacts invoked.
+
+    The build needs the template's runtime Python (python3.12) on PATH or under pyenv.
+    """
+    if LINT is None:
+        session.error(nox_matrix.none_found_message())
+    session.install("-e", ".[test]", DJANGO_REQUIREMENT[LINT.django], "aws-sam-cli", "cfn-lint")
+    session.run("python", "-m", "pytest", "-p", "no:cacheprovider", "tests/template", "-v",
+                *session.posargs)  # fmt: skip
 
 
 @nox.session(python=LINT.python if LINT else False)
