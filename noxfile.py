@@ -159,13 +159,15 @@ def powertools_min(session: nox.Session) -> None:
 
 @nox.session(python=LINT.python if LINT else False)
 def template(session: nox.Session) -> None:
-    """template.yaml: cfn-lint, sam validate --lint, sam build (no Docker), artifacts invoked.
+    """template.yaml: lint, sam build (no Docker), artifacts invoked, the local emulator.
 
     The build needs the template's runtime Python (python3.12) on PATH or under pyenv.
     """
     if LINT is None:
         session.error(nox_matrix.none_found_message())
     session.install("-e", ".[test]", DJANGO_REQUIREMENT[LINT.django], "aws-sam-cli", "cfn-lint")
+    for service in EXAMPLE_SERVICES:  # the emulator tests serve both services from the template
+        session.install("-r", str(EXAMPLES / service / "requirements.txt"))
     session.run("python", "-m", "pytest", "-p", "no:cacheprovider", "tests/template", "-v",
                 *session.posargs)  # fmt: skip
 

@@ -35,6 +35,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
+    if args.command == "local":
+        from django_lambda_bridge.local import commands as local_commands
+
+        return local_commands.run(args)
     try:
         status: int = args.run(args)
     except CLIError as exc:
@@ -110,6 +114,10 @@ def _parser() -> argparse.ArgumentParser:
     start.add_argument("--host", default="127.0.0.1")
     start.add_argument("--port", type=int, default=3001)
     start.set_defaults(run=_start_lambda)
+
+    from django_lambda_bridge.local import commands as local_commands
+
+    local_commands.add_parser(commands)
     return parser
 
 

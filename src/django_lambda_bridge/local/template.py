@@ -22,6 +22,9 @@ from typing import Any
 
 from django_lambda_bridge.local.intrinsics import Resolver, TemplateError, Unresolvable
 
+__all__ = ["Api", "Function", "HttpRoute", "QueueTrigger", "ScheduleTrigger", "Template",
+           "TemplateError", "load"]  # fmt: skip
+
 FUNCTION = "AWS::Serverless::Function"
 HTTP_API = "AWS::Serverless::HttpApi"
 REST_API = "AWS::Serverless::Api"

@@ -1,0 +1,124 @@
+"""``django-lambda-bridge local ...``: run a SAM template's functions without Docker.
+
+``local start-api`` serves the template's HTTP APIs (see ``local/emulator.py``);
+``local invoke`` calls one function with an event, like ``sam local invoke``.
+Both take the template's environment for the function, overridden by an
+``--env-vars`` file in SAM's format.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+
+class LocalError(Exception):
+    """Printed without a traceback by the CLI; exit status 1."""
+
+
+def add_parser(commands: Any) -> None:
+    local = commands.add_parser(
+        "local",
+        help="run a SAM template's functions locally, without Docker",
+        description="Serve or invoke the functions of a SAM template through the real "
+        "event path, each function in its own process with its template environment.",
+    )
+    sub = local.add_subparsers(dest="local_command", metavar="SUBCOMMAND", required=True)
+
+    start = sub.add_parser("start-api", help="serve the template's HTTP APIs on localhost")
+    _common(start)
+    start.add_argument(
+        "--port", type=int, default=3000,
+        help="port of the first API; each further API takes the next (default: %(default)s)",
+    )  # fmt: skip
+    start.set_defaults(run=_start_api)
+
+    invoke = sub.add_parser("invoke", help="invoke one function with an event")
+    invoke.add_argument("function", help="the function's logical id in the template")
+    invoke.add_argument(
+        "--event", "-e", default="-", help="JSON event file, or - for stdin (default)"
+    )
+    _common(invoke)
+    invoke.set_defaults(run=_invoke)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--template", "-t", default="template.yaml")
+    parser.add_argument("--env-vars", "-n", help="JSON file of variables, as sam local takes")
+    parser.add_argument(
+        "--parameter-overrides", nargs="*", default=[], metavar="KEY=VALUE",
+        help="template parameters (default: their defaults)",
+    )  # fmt: skip
+
+
+def _load(args: argparse.Namespace) -> tuple[Any, dict[str, dict[str, str]]]:
+    from django_lambda_bridge.local import emulator, template
+
+    overrides = {}
+    for item in args.parameter_overrides:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise LocalError(f"--parameter-overrides takes KEY=VALUE, got {item!r}")
+        overrides[key] = value
+    try:
+        return template.load(args.template, overrides), emulator.read_env_file(args.env_vars)
+    except (template.TemplateError, emulator.EmulatorError) as exc:
+        raise LocalError(str(exc)) from None
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        status: int = args.run(args)
+    except LocalError as exc:
+        print(f"django-lambda-bridge local {args.local_command}: {exc}", file=sys.stderr)
+        return 1
+    return status
+
+
+def _start_api(args: argparse.Namespace) -> int:
+    import logging
+
+    from django_lambda_bridge.local import emulator
+    from django_lambda_bridge.local import template as template_module
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    template, env = _load(args)
+    try:
+        emulator.start_api(template, args.port, env)
+    except (emulator.EmulatorError, template_module.TemplateError) as exc:
+        raise LocalError(str(exc)) from None
+    except OSError as exc:
+        raise LocalError(f"cannot serve on port {args.port} and up: {exc.strerror}") from None
+    return 0
+
+
+def _invoke(args: argparse.Namespace) -> int:
+    from django_lambda_bridge.local import worker
+    from django_lambda_bridge.testing.context import FakeContext
+
+    template, env = _load(args)
+    function = template.functions.get(args.function)
+    if function is None:
+        raise LocalError(
+            f"no function {args.function!r} in {args.template}; it has "
+            + ", ".join(sorted(template.functions))
+        )
+    try:
+        text = sys.stdin.read() if args.event == "-" else open(args.event).read()  # noqa: SIM115
+        event = json.loads(text)
+    except OSError as exc:
+        raise LocalError(f"cannot read the event {args.event}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise LocalError(f"the event is not JSON: {exc}") from None
+    from django_lambda_bridge.local.emulator import function_environment
+
+    environment = function_environment(function, env)
+    os.environ.clear()
+    os.environ.update(environment)
+    handler = worker.load_handler(str(function.code_uri), function.handler)
+    reply = handler(event, FakeContext(function_name=function.name))
+    print(json.dumps(reply, indent=2, default=str))
+    return 0
