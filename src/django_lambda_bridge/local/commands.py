@@ -36,6 +36,14 @@ def add_parser(commands: Any) -> None:
     )  # fmt: skip
     start.set_defaults(run=_start_api)
 
+    everything = sub.add_parser(
+        "start",
+        help="the APIs, plus the template's queues (on a local moto server) and schedules",
+    )
+    _common(everything)
+    everything.add_argument("--port", type=int, default=3000, help="port of the first API")
+    everything.set_defaults(run=_start)
+
     invoke = sub.add_parser("invoke", help="invoke one function with an event")
     invoke.add_argument("function", help="the function's logical id in the template")
     invoke.add_argument(
@@ -88,6 +96,37 @@ def _start_api(args: argparse.Namespace) -> int:
     template, env = _load(args)
     try:
         emulator.start_api(template, args.port, env)
+    except (emulator.EmulatorError, template_module.TemplateError) as exc:
+        raise LocalError(str(exc)) from None
+    except OSError as exc:
+        raise LocalError(f"cannot serve on port {args.port} and up: {exc.strerror}") from None
+    return 0
+
+
+def _start(args: argparse.Namespace) -> int:
+    import logging
+    import time
+
+    from django_lambda_bridge.local import emulator, stack
+    from django_lambda_bridge.local import template as template_module
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's access log
+    read, env = _load(args)
+    overrides = dict(item.split("=", 1) for item in args.parameter_overrides)
+    system = stack.LocalStack(read, args.port, env, overrides)
+    try:
+        with system.running():
+            for line in system.urls():
+                print(line, flush=True)
+            try:
+                while True:
+                    time.sleep(1)
+                    assert system.emulator is not None
+                    for name in system.emulator.reload_changed():
+                        print(f"{name}: code changed, worker restarted", flush=True)
+            except KeyboardInterrupt:
+                pass
     except (emulator.EmulatorError, template_module.TemplateError) as exc:
         raise LocalError(str(exc)) from None
     except OSError as exc:

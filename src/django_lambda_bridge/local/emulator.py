@@ -261,16 +261,25 @@ class Emulator:
             )  # fmt: skip
         return env
 
+    #: Functions to run besides the APIs' (``local start`` adds queue and schedule ones).
+    extra_functions: list[str] = field(default_factory=list)
+    #: Variables every function gets (``local start``: the moto endpoint and credentials).
+    extra_env: dict[str, str] = field(default_factory=dict)
+
     def start(self) -> None:
         plan = self.plan()
         if not plan:
             raise EmulatorError("The template has no function with an HTTP API event to serve.")
-        names = sorted({t.function for _, _, _, targets in plan for t in targets})
+        names = sorted(
+            {t.function for _, _, _, targets in plan for t in targets} | set(self.extra_functions)
+        )
         for name in names:
             function = self.template.functions[name]
             for event in function.not_emulated:
                 logger.warning("%s: event %s is not emulated by start-api", name, event)
-            worker = Worker(function, _free_port(), self.environment(function))
+            worker = Worker(
+                function, _free_port(), {**self.environment(function), **self.extra_env}
+            )
             worker.start()
             self.workers[name] = worker
         for offset, (api, kind, stage, targets) in enumerate(plan):

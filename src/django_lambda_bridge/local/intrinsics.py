@@ -26,10 +26,13 @@ class Resolver:
         parameters: Mapping[str, Any],
         conditions: Mapping[str, Any],
         pseudo: Mapping[str, str],
+        resources: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         self.parameters = parameters
         self.conditions = conditions
         self.pseudo = pseudo
+        #: Local stand-ins for resources: ``{"Queue": {"Ref": url, "Arn": arn, ...}}``.
+        self.resources = resources or {}
 
     def resolve(self, value: Any) -> Any:
         if isinstance(value, str | int | float | bool) or value is None:
@@ -46,6 +49,13 @@ class Resolver:
                 return self.pseudo[arg]
             if arg == "AWS::NoValue":
                 return None
+            if "Ref" in self.resources.get(arg, {}):
+                return self.resources[arg]["Ref"]
+            raise Unresolvable(value)
+        if key == "Fn::GetAtt":
+            resource, attribute = arg
+            if attribute in self.resources.get(resource, {}):
+                return self.resources[resource][attribute]
             raise Unresolvable(value)
         if key == "Fn::Sub":
             template, names = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
@@ -55,6 +65,8 @@ class Resolver:
                 name = match.group(1)
                 if name in local:
                     return str(local[name])
+                if "." in name and not name.startswith("AWS::"):
+                    return str(self.resolve({"Fn::GetAtt": name.split(".", 1)}))
                 return str(self.resolve({"Ref": name}))
 
             if "{{resolve:" in template:

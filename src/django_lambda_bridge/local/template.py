@@ -88,6 +88,10 @@ class Template:
     functions: dict[str, Function]
     apis: dict[str, Api]
     queues: list[str]
+    #: The template's resources as written (``local start`` creates queues and buses).
+    resources: dict[str, Any] = field(default_factory=dict)
+    #: Resolves an intrinsic as this template's functions' environments were resolved.
+    resolve: Any = None
 
 
 def _yaml() -> Any:
@@ -123,8 +127,16 @@ def _loader() -> Any:
     return Loader
 
 
-def load(path: str | Path, parameter_overrides: Mapping[str, str] | None = None) -> Template:
-    """Read ``path``; ``parameter_overrides`` win over the parameters' defaults."""
+def load(
+    path: str | Path,
+    parameter_overrides: Mapping[str, str] | None = None,
+    resources: Mapping[str, Mapping[str, str]] | None = None,
+) -> Template:
+    """Read ``path``; ``parameter_overrides`` win over the parameters' defaults.
+
+    ``resources`` gives local stand-ins (``{"Queue": {"Ref": url, "Arn": arn}}``) for
+    ``!Ref`` and ``!GetAtt`` of the template's resources, as ``local start`` makes them.
+    """
     path = Path(path).resolve()
     try:
         text = path.read_text()
@@ -137,16 +149,23 @@ def load(path: str | Path, parameter_overrides: Mapping[str, str] | None = None)
         raise TemplateError(f"{path.name} is not valid YAML: {exc}") from None
     if not isinstance(document, dict) or not isinstance(document.get("Resources"), dict):
         raise TemplateError(f"{path.name} has no Resources section.")
-    return _Reader(path, document, dict(parameter_overrides or {})).read()
+    return _Reader(path, document, dict(parameter_overrides or {}), resources or {}).read()
 
 
 class _Reader:
-    def __init__(self, path: Path, document: dict[str, Any], overrides: dict[str, str]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        document: dict[str, Any],
+        overrides: dict[str, str],
+        resources: Mapping[str, Mapping[str, str]],
+    ) -> None:
         self.path = path
         self.document = document
         self.resources: dict[str, Any] = document["Resources"]
         self.parameters = self._parameters(overrides)
-        self.resolver = Resolver(self.parameters, document.get("Conditions") or {}, PSEUDO)
+        conditions = document.get("Conditions") or {}
+        self.resolver = Resolver(self.parameters, conditions, PSEUDO, resources)
         self.resolve = self.resolver.resolve
 
     def _parameters(self, overrides: dict[str, str]) -> dict[str, Any]:
@@ -182,7 +201,7 @@ class _Reader:
             for name, r in self.resources.items()
             if isinstance(r, dict) and r.get("Type") == "AWS::SQS::Queue"
         ]
-        return Template(self.path, functions, apis, queues)
+        return Template(self.path, functions, apis, queues, self.resources, self.resolve)
 
     def _stage(self, name: str, resource: dict[str, Any]) -> str:
         stage = (resource.get("Properties") or {}).get("StageName", "$default")
