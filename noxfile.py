@@ -185,6 +185,22 @@ def lint(session: nox.Session) -> None:
 
 
 @nox.session(python=DEMO.python if DEMO else False)
+def up(session: nox.Session) -> None:
+    """The whole system from template.yaml: both services, their queues, a webhook receiver.
+
+    Through the Docker-free emulator (``django-lambda-bridge local start``), on SQLite,
+    migrated and seeded; prints the URLs and a curl sequence. Ctrl-C stops it all.
+    Extra arguments go to ``example_project/up.py``, e.g. ``nox -s up -- --port 4000``.
+    """
+    if DEMO is None:
+        session.error(nox_matrix.none_found_message())
+    session.install("-e", ".[local]", DJANGO_REQUIREMENT[DEMO.django])
+    for service in EXAMPLE_SERVICES:
+        session.install("-r", str(EXAMPLES / service / "requirements.txt"))
+    session.run("python", str(EXAMPLES / "up.py"), *session.posargs)
+
+
+@nox.session(python=DEMO.python if DEMO else False)
 def demo(session: nox.Session) -> None:
     """Serve the demo DRF service through the real Lambda handler on 127.0.0.1:8000/prod/.
 
