@@ -14,6 +14,7 @@ import argparse
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -113,7 +114,7 @@ def register_receiver(callback_api: str, receiver: Receiver) -> None:
         headers={"Authorization": f"Token {TOKEN}", "Content-Type": "application/json"},
         method="POST",
     )
-    with urllib.request.urlopen(request, timeout=30) as reply:  # noqa: S310 (loopback)
+    with urllib.request.urlopen(request, timeout=30) as reply:
         receiver.secret = json.loads(reply.read())["secret"]
 
 
@@ -131,10 +132,15 @@ Try it:
 """
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=3000, help="first API port (default 3000)")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it all, as Ctrl-C does
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
 

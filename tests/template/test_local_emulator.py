@@ -188,3 +188,52 @@ def test_mistakes_are_one_line_not_a_traceback(args, stdin, message):
     assert run.returncode == 1
     assert message in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def worker_pids(marker: str) -> list[int]:
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if "django_lambda_bridge.local.worker" in cmdline and marker in cmdline:
+            pids.append(int(proc.name))
+    return pids
+
+
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGKILL"])
+def test_workers_never_outlive_the_emulator(env_file, tmp_path, signal_name):
+    import signal
+
+    project = tmp_path / "svc-copy"
+    shutil.copytree(ROOT / "example_project" / "callback", project,
+                    ignore=shutil.ignore_patterns("tests", "*.sqlite3", "__pycache__"))  # fmt: skip
+    copy = tmp_path / "template.yaml"
+    source = TEMPLATE.read_text().replace("example_project/callback/", str(project) + "/")
+    copy.write_text(source.replace(
+        "example_project/exchange/", str(ROOT / "example_project" / "exchange") + "/"
+    ))  # fmt: skip
+    process = subprocess.Popen(
+        [sys.executable, "-m", "django_lambda_bridge.cli", "local", "start-api", "--template",
+         str(copy), "--env-vars", str(env_file), "--port", str(free_port())],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    try:
+        for line in process.stdout:
+            if line.startswith("CallbackHttpApi:"):
+                break
+        assert len(worker_pids(str(project))) == 1
+        process.send_signal(getattr(signal, signal_name))
+        process.wait(30)
+        deadline = time.monotonic() + 10
+        while worker_pids(str(project)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert worker_pids(str(project)) == []
+        if signal_name == "SIGTERM":
+            assert process.returncode == 0  # stopped as by Ctrl-C, cleaning up itself
+    finally:
+        if process.poll() is None:
+            process.kill()

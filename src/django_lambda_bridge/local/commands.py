@@ -77,7 +77,18 @@ def _load(args: argparse.Namespace) -> tuple[Any, dict[str, dict[str, str]]]:
         raise LocalError(str(exc)) from None
 
 
+def _stop_on_sigterm() -> None:
+    """``kill`` stops the emulator as Ctrl-C does, so it stops what it started."""
+    import signal
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+
+
 def run(args: argparse.Namespace) -> int:
+    _stop_on_sigterm()
     try:
         status: int = args.run(args)
     except LocalError as exc:

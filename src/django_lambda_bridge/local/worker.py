@@ -26,8 +26,25 @@ def load_handler(code_dir: str, handler: str) -> Callable[[Any, Any], Any]:
     return function
 
 
+def exit_with_parent(interval: float = 1.0) -> None:
+    """End this worker when the emulator that started it is gone (killed, crashed):
+    a worker must never outlive it and keep its port and database open."""
+    import threading
+    import time
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
+
+
 def main(argv: list[str]) -> int:
     name, code_dir, handler, port = argv
+    exit_with_parent()
     from django_lambda_bridge.local.invoke import LambdaInvokeServer
 
     server = LambdaInvokeServer(
