@@ -237,3 +237,36 @@ def test_workers_never_outlive_the_emulator(env_file, tmp_path, signal_name):
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def test_rest_apis_and_function_urls_get_their_own_event_formats(env_file, tmp_path):
+    """A REST API (payload v1, stage Prod) and a Function URL (v2, no stage) for one function."""
+    code = ROOT / "example_project" / "callback"
+    (tmp_path / "template.yaml").write_text(f"""
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  CallbackApiFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: {code}/
+      Handler: callback_service.lambda_function.handler
+      FunctionUrlConfig: {{AuthType: NONE}}
+      Events:
+        Rest: {{Type: Api, Properties: {{Path: /api/v1/health/, Method: get}}}}
+""")
+    read = template.load(tmp_path / "template.yaml")
+    system = emulator.Emulator(read, free_port(), emulator.read_env_file(env_file))
+    with system.running():
+        urls = {api: url for api, url, _ in system.urls()}
+        assert set(urls) == {"ServerlessApi", "CallbackApiFunctionUrl"}
+        assert urls["ServerlessApi"].endswith("/Prod/")
+        assert not urls["CallbackApiFunctionUrl"].endswith("/Prod/")
+        for url in urls.values():
+            status, body = get(url + "api/v1/health/")
+            assert status == 200, body
+        # Only GET /api/v1/health/ is routed on the REST API: the rest is its 403.
+        status, body = get(urls["ServerlessApi"] + "api/v1/callbacks/")
+        assert status == 403
+        assert json.loads(body) == {"message": "Missing Authentication Token"}
+        kinds = {g.api: g.fmt for g in system.gateways}
+        assert kinds == {"ServerlessApi": "v1", "CallbackApiFunctionUrl": "function-url"}

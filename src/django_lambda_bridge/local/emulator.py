@@ -182,7 +182,7 @@ class Gateway(LambdaHTTPServer):
         self.targets = targets
         self.workers = workers
         self._chosen = threading.local()
-        fmt = "v1" if kind == "Api" else "v2"
+        fmt = {"Api": "v1", "FunctionUrl": "function-url"}.get(kind, "v2")
         super().__init__(("127.0.0.1", port), self.dispatch, fmt=fmt, stage=stage)
         self.RequestHandlerClass = _QuietRequestHandler
 
