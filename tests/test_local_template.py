@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import textwrap
 from pathlib import Path
@@ -138,3 +139,47 @@ def test_unknown_overrides_and_conditions_are_errors(tmp_path):
 def test_a_missing_template_is_a_clear_error(tmp_path):
     with pytest.raises(TemplateError, match="Cannot read the template"):
         template.load(tmp_path / "nope.yaml")
+
+
+QUEUES = """
+Resources:
+  Dead:
+    Type: AWS::SQS::Queue
+  Work:
+    Type: AWS::SQS::Queue
+    Properties:
+      VisibilityTimeout: 45
+      RedrivePolicy: {deadLetterTargetArn: !GetAtt Dead.Arn, maxReceiveCount: 3}
+"""
+
+
+def test_local_start_makes_the_templates_queues_with_their_redrive(tmp_path, lambda_moto_server):
+    from django_lambda_bridge.local import stack
+
+    read = template.load(write(tmp_path, QUEUES, code=False))
+    values = stack.create_resources(read, lambda_moto_server)
+    sqs = lambda_moto_server.client("sqs")
+    attributes = sqs.get_queue_attributes(QueueUrl=values["Work"]["Ref"], AttributeNames=["All"])
+    attributes = attributes["Attributes"]
+    assert attributes["VisibilityTimeout"] == "45"
+    redrive = json.loads(attributes["RedrivePolicy"])
+    assert redrive["deadLetterTargetArn"] == values["Dead"]["Arn"]
+    assert int(redrive["maxReceiveCount"]) == 3
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("VisibilityTimeout: 45", "VisibilityTimeout: !GetAtt Dead.Nope"),
+         "Work: VisibilityTimeout"),
+        (("!GetAtt Dead.Arn", "arn:aws:sqs:us-east-1:1:elsewhere"),
+         "Work: RedrivePolicy.deadLetterTargetArn must be !GetAtt"),
+        (("!GetAtt Dead.Arn", "!GetAtt Missing.Arn"), "name queues that are not in the template"),
+    ],
+)  # fmt: skip
+def test_queues_local_start_cannot_make_are_named(tmp_path, lambda_moto_server, change, message):
+    from django_lambda_bridge.local import stack
+
+    read = template.load(write(tmp_path, QUEUES.replace(*change), code=False))
+    with pytest.raises(TemplateError, match=re.escape(message)):
+        stack.create_resources(read, lambda_moto_server)

@@ -26,6 +26,7 @@ from typing import Any
 
 from django_lambda_bridge.local import template as templates
 from django_lambda_bridge.local.emulator import Emulator, EmulatorError, Worker
+from django_lambda_bridge.local.intrinsics import Unresolvable
 
 logger = logging.getLogger("django_lambda_bridge.local")
 
@@ -34,11 +35,24 @@ _API_MARKER = "local-api-{}"
 
 
 def _moto() -> Any:
+    """A started moto server on 127.0.0.1."""
+    from django_lambda_bridge.testing.aws import MotoServer
+
     try:
-        from django_lambda_bridge.testing.aws import MotoServer
+        return MotoServer().start()
     except ImportError:  # pragma: no cover - depends on the environment
-        raise EmulatorError("local start needs moto[server] and boto3.") from None
-    return MotoServer()
+        raise EmulatorError(
+            "local start needs moto[server] and boto3: pip install 'django-lambda-bridge[local]'."
+        ) from None
+
+
+def _value(read: templates.Template, resource: str, prop: str, value: Any) -> Any:
+    try:
+        return read.resolve(value)
+    except Unresolvable:
+        raise templates.TemplateError(
+            f"{resource}: {prop} {value!r} cannot be resolved locally."
+        ) from None
 
 
 def create_resources(read: templates.Template, moto: Any) -> dict[str, dict[str, str]]:
@@ -65,9 +79,13 @@ def create_resources(read: templates.Template, moto: Any) -> dict[str, dict[str,
                     continue
             attributes: dict[str, str] = {}
             if "VisibilityTimeout" in properties:
-                attributes["VisibilityTimeout"] = str(read.resolve(properties["VisibilityTimeout"]))
+                timeout = properties["VisibilityTimeout"]
+                attributes["VisibilityTimeout"] = str(
+                    _value(read, name, "VisibilityTimeout", timeout)
+                )
             if target is not None:
-                count = read.resolve(redrive.get("maxReceiveCount", 5))  # type: ignore[union-attr]
+                count = _value(read, name, "RedrivePolicy.maxReceiveCount",
+                               redrive.get("maxReceiveCount", 5))  # type: ignore[union-attr]  # fmt: skip
                 attributes["RedrivePolicy"] = json.dumps(
                     {"deadLetterTargetArn": values[target]["Arn"], "maxReceiveCount": str(count)}
                 )
@@ -85,7 +103,8 @@ def create_resources(read: templates.Template, moto: Any) -> dict[str, dict[str,
             )
     for name, resource in read.resources.items():
         if isinstance(resource, dict) and resource.get("Type") == "AWS::Events::EventBus":
-            bus = str(read.resolve((resource.get("Properties") or {}).get("Name", name)))
+            bus_name = (resource.get("Properties") or {}).get("Name", name)
+            bus = str(_value(read, name, "Name", bus_name))
             arn = events.create_event_bus(Name=bus)["EventBusArn"]
             values[name] = {"Ref": bus, "Arn": arn, "Name": bus}
     for api in read.apis:
@@ -173,7 +192,7 @@ class LocalStack:
 
     @contextmanager
     def running(self) -> Iterator[LocalStack]:
-        self.moto = _moto().start()
+        self.moto = _moto()
         try:
             values = create_resources(self.read, self.moto)
             read = templates.load(self.read.path, self.parameter_overrides, values)
