@@ -126,7 +126,10 @@ def _run_tests(session: nox.Session, plan: Plan, django: str, skip_reason: str) 
         "python", "-m", "pytest", "--ignore=tests/template", *(session.posargs or ["-n", "auto"])
     )
     if not session.posargs:  # `nox -s tests -- -k x` narrows the library suite only
-        _run_examples(session, plan, Cell(str(session.python), django))
+        cell = Cell(str(session.python), django)
+        _run_examples(session, plan, cell)
+        if plan is TESTS_PLAN and cell == plan.run[-1]:
+            session.notify("template")  # so "all the tests" includes the template's
 
 
 @nox.session
