@@ -19,7 +19,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -158,14 +157,13 @@ def main(argv: list[str] | None = None) -> int:
             assert system.emulator is not None
             apis = {api: url for api, url, _ in system.emulator.urls()}
             register_receiver(apis["CallbackHttpApi"], receiver)
-            for line in system.urls():
-                print(line, flush=True)
-            print(f"receiver: http://127.0.0.1:{RECEIVER_PORT}/hooks/<partner>", flush=True)
-            print(curl_sequence(apis["ExchangeHttpApi"], apis["CallbackHttpApi"]), flush=True)
-            while True:
-                time.sleep(1)
-                for name in system.emulator.reload_changed():
-                    print(f"{name}: code changed, worker restarted", flush=True)
+            lines = [
+                *system.urls(),
+                f"receiver: http://127.0.0.1:{RECEIVER_PORT}/hooks/<partner>",
+                curl_sequence(apis["ExchangeHttpApi"], apis["CallbackHttpApi"]),
+            ]
+            emulator.serve_until_interrupted(system.emulator, lines)
+        print("stopped", flush=True)
     except KeyboardInterrupt:
         print("stopped", flush=True)
     finally:

@@ -241,15 +241,10 @@ def _give_up_after_lost_attempts(callback, attempt, now):
     if won:
         if callback.state == State.DELIVERING:
             _note_lost_attempt(callback, now, Outcome.FAILED)
-        _dead_letter(callback.pk, callback.attempt_count, error)
+        dead_letter(callback.pk, callback.attempt_count, error)
 
 
-def dead_letter_again(callback_id, attempt, reason):
-    """The sweeper's retry of a DLQ copy that failed."""
-    _dead_letter(callback_id, attempt, reason)
-
-
-def _dead_letter(callback_id, attempt, reason):
+def dead_letter(callback_id, attempt, reason):
     """Copy a dead callback's message to the DLQ and note it; the sweeper retries a failure."""
     try:
         outbox.dead_letter(callback_id, attempt, reason)
@@ -425,7 +420,7 @@ def _follow_up(job, what, detail):
     logged, not raised: the row already says what happens next, and the sweeper
     re-enqueues a pending row whose message went missing, or a missing DLQ copy."""
     if what == "dead":
-        _dead_letter(job.callback_id, job.attempt, detail)
+        dead_letter(job.callback_id, job.attempt, detail)
         return
     try:
         _send_on(job.callback_id, job.attempt + 1, detail)

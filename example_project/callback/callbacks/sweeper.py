@@ -57,7 +57,7 @@ def unlettered(now=None):
 def sweep(now=None):
     """Re-enqueue (or, with no queue, attempt) every stuck callback; a summary."""
     for pk, count, error in unlettered(now):
-        sender.dead_letter_again(pk, count, error)
+        sender.dead_letter(pk, count, error)  # a DLQ copy that failed before
     rows = list(stuck(now))
     if not outbox.queue_configured():
         results = sender.deliver_now([(pk, count + 1) for pk, count in rows])

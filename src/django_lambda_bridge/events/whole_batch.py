@@ -31,6 +31,8 @@ def split(
     Records whose queue cannot be told, or whose routes are ambiguous, stay on
     the per-record path, which reports them failed with the reason.
     """
+    if not any(route.batch for route in router.routes(Kind.SQS)):
+        return [], list(records)  # the usual case: no lookups on top of the per-record ones
     groups: dict[Route, list[dict[str, Any]]] = {}
     rest: list[dict[str, Any]] = []
     for record in records:

@@ -12,6 +12,9 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 
@@ -62,7 +65,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
 
 
-def _load(args: argparse.Namespace) -> tuple[Any, dict[str, dict[str, str]]]:
+def _load(args: argparse.Namespace) -> tuple[Any, dict[str, dict[str, str]], dict[str, str]]:
+    """``(template, env file, parameter overrides)`` from the common options."""
     from django_lambda_bridge.local import emulator, template
 
     overrides = {}
@@ -72,9 +76,27 @@ def _load(args: argparse.Namespace) -> tuple[Any, dict[str, dict[str, str]]]:
             raise LocalError(f"--parameter-overrides takes KEY=VALUE, got {item!r}")
         overrides[key] = value
     try:
-        return template.load(args.template, overrides), emulator.read_env_file(args.env_vars)
+        read = template.load(args.template, overrides)
+        return read, emulator.read_env_file(args.env_vars), overrides
     except (template.TemplateError, emulator.EmulatorError) as exc:
         raise LocalError(str(exc)) from None
+
+
+@contextmanager
+def _serving(port: int) -> Iterator[None]:
+    """Starting errors as one line each, and the log lines the servers print."""
+    import logging
+
+    from django_lambda_bridge.local import emulator, template
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's access log
+    try:
+        yield
+    except (emulator.EmulatorError, template.TemplateError) as exc:
+        raise LocalError(str(exc)) from None
+    except OSError as exc:
+        raise LocalError(f"cannot serve on port {port} and up: {exc.strerror}") from None
 
 
 def _stop_on_sigterm() -> None:
@@ -98,50 +120,22 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _start_api(args: argparse.Namespace) -> int:
-    import logging
-
     from django_lambda_bridge.local import emulator
-    from django_lambda_bridge.local import template as template_module
 
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    template, env = _load(args)
-    try:
-        emulator.start_api(template, args.port, env)
-    except (emulator.EmulatorError, template_module.TemplateError) as exc:
-        raise LocalError(str(exc)) from None
-    except OSError as exc:
-        raise LocalError(f"cannot serve on port {args.port} and up: {exc.strerror}") from None
+    read, env, _overrides = _load(args)
+    with _serving(args.port):
+        emulator.start_api(read, args.port, env)
     return 0
 
 
 def _start(args: argparse.Namespace) -> int:
-    import logging
-    import time
-
     from django_lambda_bridge.local import emulator, stack
-    from django_lambda_bridge.local import template as template_module
 
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's access log
-    read, env = _load(args)
-    overrides = dict(item.split("=", 1) for item in args.parameter_overrides)
+    read, env, overrides = _load(args)
     system = stack.LocalStack(read, args.port, env, overrides)
-    try:
-        with system.running():
-            for line in system.urls():
-                print(line, flush=True)
-            try:
-                while True:
-                    time.sleep(1)
-                    assert system.emulator is not None
-                    for name in system.emulator.reload_changed():
-                        print(f"{name}: code changed, worker restarted", flush=True)
-            except KeyboardInterrupt:
-                pass
-    except (emulator.EmulatorError, template_module.TemplateError) as exc:
-        raise LocalError(str(exc)) from None
-    except OSError as exc:
-        raise LocalError(f"cannot serve on port {args.port} and up: {exc.strerror}") from None
+    with _serving(args.port), system.running():
+        assert system.emulator is not None
+        emulator.serve_until_interrupted(system.emulator, system.urls())
     return 0
 
 
@@ -149,7 +143,7 @@ def _invoke(args: argparse.Namespace) -> int:
     from django_lambda_bridge.local import worker
     from django_lambda_bridge.testing.context import FakeContext
 
-    template, env = _load(args)
+    template, env, _overrides = _load(args)
     function = template.functions.get(args.function)
     if function is None:
         raise LocalError(
@@ -157,7 +151,7 @@ def _invoke(args: argparse.Namespace) -> int:
             + ", ".join(sorted(template.functions))
         )
     try:
-        text = sys.stdin.read() if args.event == "-" else open(args.event).read()  # noqa: SIM115
+        text = sys.stdin.read() if args.event == "-" else Path(args.event).read_text()
         event = json.loads(text)
     except OSError as exc:
         raise LocalError(f"cannot read the event {args.event}: {exc.strerror}") from None

@@ -101,7 +101,9 @@ class Worker:
             command, env=self.env, stdout=subprocess.PIPE, stderr=None, text=True
         )
         ready = _read_line(self.process, START_SECONDS)
-        if ready != "ready":
+        if ready == "ready":
+            _forward(self.process)
+        else:
             self.stop()
             raise EmulatorError(
                 f"{self.function.name} did not start (its handler "
@@ -145,6 +147,17 @@ def _read_line(process: subprocess.Popen[str], seconds: float) -> str | None:
     reader.start()
     reader.join(seconds)
     return result[0] if result else None
+
+
+def _forward(process: subprocess.Popen[str]) -> None:
+    """Pass on what the function prints after start-up, so a full pipe never blocks it."""
+
+    def copy() -> None:
+        for line in process.stdout or ():
+            sys.stdout.write(line)
+            sys.stdout.flush()
+
+    threading.Thread(target=copy, daemon=True, name="worker-stdout").start()
 
 
 def sources_stamp(folder: Path) -> float:
@@ -301,6 +314,10 @@ class Emulator:
             for g in self.gateways
         ]
 
+    def start_lines(self) -> list[str]:
+        """One line per API: its id, its local URL and the functions behind it."""
+        return [f"{api}: {url}  ({', '.join(fns)})" for api, url, fns in self.urls()]
+
     @contextmanager
     def running(self) -> Iterator[Emulator]:
         """Start everything, serve from background threads, stop it all on exit."""
@@ -330,16 +347,21 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def serve_until_interrupted(emulator: Emulator, lines: list[str]) -> None:
+    """Print the start lines, then reload changed workers every second until Ctrl-C."""
+    for line in lines:
+        print(line, flush=True)
+    try:
+        while True:
+            time.sleep(1)
+            for name in emulator.reload_changed():
+                print(f"{name}: code changed, worker restarted", flush=True)
+    except KeyboardInterrupt:
+        pass
+
+
 def start_api(template: Template, port: int, env_file: dict[str, dict[str, str]]) -> None:
     """Serve until Ctrl-C, printing one line per API and reloading changed workers."""
     emulator = Emulator(template, port, env_file)
     with emulator.running():
-        for api, url, functions in emulator.urls():
-            print(f"{api}: {url}  ({', '.join(functions)})", flush=True)
-        try:
-            while True:
-                time.sleep(1)
-                for name in emulator.reload_changed():
-                    print(f"{name}: code changed, worker restarted", flush=True)
-        except KeyboardInterrupt:
-            pass
+        serve_until_interrupted(emulator, emulator.start_lines())

@@ -293,7 +293,7 @@ class LocalStack:
     def urls(self) -> list[str]:
         assert self.emulator is not None
         assert self.control is not None
-        lines = [f"{api}: {url}  ({', '.join(fns)})" for api, url, fns in self.emulator.urls()]
+        lines = self.emulator.start_lines()
         for pump in self.pumps:
             lines.append(f"{pump.queue}: {pump.url} -> {pump.worker.function.name}")
         control = f"http://127.0.0.1:{self.control.server_address[1]}"
