@@ -270,3 +270,24 @@ Resources:
         assert json.loads(body) == {"message": "Missing Authentication Token"}
         kinds = {g.api: g.fmt for g in system.gateways}
         assert kinds == {"ServerlessApi": "v1", "CallbackApiFunctionUrl": "function-url"}
+
+
+def test_a_function_that_prints_a_lot_is_not_blocked(tmp_path):
+    """What a function prints after start-up is passed on, never left to fill a pipe."""
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "app.py").write_text(
+        "def handler(event, context):\n"
+        "    print('x' * 200_000)\n"
+        "    return {'statusCode': 200, 'body': 'printed'}\n"
+    )
+    (tmp_path / "template.yaml").write_text(
+        "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        "      CodeUri: svc/\n      Handler: app.handler\n"
+        "      Events:\n        Web: {Type: HttpApi}\n"
+    )
+    system = emulator.Emulator(template.load(tmp_path / "template.yaml"), free_port())
+    with system.running():
+        (url,) = [u for _, u, _ in system.urls()]
+        for _ in range(3):  # 600 KB in all: far past a pipe's 64 KB
+            status, body = get(url + "print")  # {proxy+} needs a segment
+            assert (status, body) == (200, b"printed")
