@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "tests.events.eventsapp",
     "rest_framework.authtoken",
     "tests.sampleapp",
+    "django_lambda_bridge.tasks",
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -69,4 +70,13 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 2,
+}
+
+# django.tasks: in-process by default; tests/tasks point it at moto queues per test.
+TASKS = {
+    "default": {
+        "BACKEND": "django_lambda_bridge.tasks.SQSBackend",
+        "QUEUES": ["default", "other"],
+        "OPTIONS": {"MODE": "immediate"},
+    }
 }

@@ -58,6 +58,7 @@ from django_lambda_bridge.events.routes import (
 from django_lambda_bridge.events.websocket import WebSocketEvent, websocket_reply
 from django_lambda_bridge.events.windows import TumblingWindow, is_tumbling_window, window_reply
 from django_lambda_bridge.kinds import Kind
+from django_lambda_bridge.tasks.envelope import is_task_body
 
 logger = logging.getLogger("django_lambda_bridge.events")
 
@@ -235,6 +236,10 @@ class _Dispatcher:
 
     def resolve_sqs(self, record: SQSRecord) -> list[Call]:
         arn = _text(record, "eventSourceARN", "SQS record")
+        if is_task_body(record.get("body")):  # django.tasks through SQSBackend: any queue
+            from django_lambda_bridge.tasks.route import TASK_ROUTE
+
+            return [Call(TASK_ROUTE, record)]
         what = f"the SQS record from queue {arn!r}"
         route = self.router.find(Kind.SQS, {"arn": arn}, what)
         if route is not None:

@@ -19,6 +19,7 @@ from django_lambda_bridge import db
 from django_lambda_bridge.errors import EventError, HandlerReplyError
 from django_lambda_bridge.events.routes import Route, Router
 from django_lambda_bridge.kinds import Kind
+from django_lambda_bridge.tasks.envelope import is_task_body
 
 logger = logging.getLogger("django_lambda_bridge.events")
 
@@ -38,7 +39,7 @@ def split(
     for record in records:
         arn = record.get("eventSourceARN")
         route = None
-        if isinstance(arn, str):
+        if isinstance(arn, str) and not is_task_body(record.get("body")):
             try:
                 route = router.find(Kind.SQS, {"arn": arn}, f"the SQS record from queue {arn!r}")
             except EventError:

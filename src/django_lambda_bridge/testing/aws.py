@@ -106,6 +106,9 @@ class SqsEventSource:
     event, calls ``handler(event, context)``, deletes what succeeded and makes
     failed messages visible again at once (so tests need not wait out the
     visibility timeout). If the handler raises, the whole batch is returned.
+    With ``lambda_visibility=True`` failed messages are left as Lambda leaves
+    them: hidden until their visibility timeout ends, or until the time a
+    handler set with ``ChangeMessageVisibility`` (a retry backoff).
     A queue's redrive policy then moves a message to its dead-letter queue
     after ``maxReceiveCount`` receives, exactly as on AWS.
     """
@@ -118,6 +121,7 @@ class SqsEventSource:
         *,
         batch_size: int = 10,
         context_factory: Callable[[], Any] | None = None,
+        lambda_visibility: bool = False,
     ) -> None:
         from django_lambda_bridge.testing.context import FakeContext
 
@@ -125,6 +129,7 @@ class SqsEventSource:
         self.queue_url = queue_url
         self.handler = handler
         self.batch_size = batch_size
+        self.lambda_visibility = lambda_visibility
         self.context_factory = context_factory or FakeContext
         attributes = client.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])
         self.queue_arn: str = attributes["Attributes"]["QueueArn"]
@@ -154,11 +159,12 @@ class SqsEventSource:
             failed = {f["itemIdentifier"] for f in reply.get("batchItemFailures", [])}
         for message in messages:
             if message["MessageId"] in failed:
-                self.client.change_message_visibility(
-                    QueueUrl=self.queue_url,
-                    ReceiptHandle=message["ReceiptHandle"],
-                    VisibilityTimeout=0,
-                )
+                if not self.lambda_visibility:
+                    self.client.change_message_visibility(
+                        QueueUrl=self.queue_url,
+                        ReceiptHandle=message["ReceiptHandle"],
+                        VisibilityTimeout=0,
+                    )
                 delivery.returned.append(message["MessageId"])
             else:
                 self.client.delete_message(
