@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import math
 import time
 from datetime import timedelta
@@ -153,3 +154,35 @@ def test_unknown_options_and_missing_urls_are_configuration_errors(settings, que
         SQSBackend("x", {"OPTIONS": {"MODE": "immediate", "MAX_ATTEMPTS": 0}})
     with pytest.raises(ImproperlyConfigured, match="MODE"):
         SQSBackend("x", {"OPTIONS": {"MODE": "celery"}})
+
+
+def test_a_send_failing_after_commit_is_logged_and_requeue_tasks_sends_it(
+    use_tasks, queues, pump, caplog
+):
+    from django.core.management import call_command
+
+    missing = queues.default.rsplit("/", 1)[0] + "/no-such-queue"
+    use_tasks(QUEUE_URLS={"default": missing})
+    with caplog.at_level(logging.ERROR), transaction.atomic():
+        result = jobs.add.enqueue(3, 4)  # the request's own work commits; no error for it
+    assert "could not be sent" in caplog.text
+    row = TaskRecord.objects.get(pk=result.id)
+    assert row.status == "READY"
+
+    use_tasks()  # the queue is back
+    call_command("requeue_tasks", "--older-than", "60")  # too recent: left alone
+    assert queues.count(queues.default) == 0
+    TaskRecord.objects.filter(pk=row.pk).update(enqueued_at=timezone.now() - timedelta(hours=1))
+    call_command("requeue_tasks", "--older-than", "60")
+    assert queues.count(queues.default) == 1
+    pump().poll()
+    assert jobs.add.get_result(result.id).return_value == 7
+    call_command("requeue_tasks", "--older-than", "0")  # finished: never sent again
+    assert queues.count(queues.default) == 0
+
+
+def test_a_send_failing_outside_a_transaction_raises_to_the_caller(use_tasks, queues):
+    missing = queues.default.rsplit("/", 1)[0] + "/no-such-queue"
+    use_tasks(QUEUE_URLS={"default": missing})
+    with pytest.raises(Exception, match=r"NonExistentQueue|QueueDoesNotExist"):
+        jobs.add.enqueue(3, 4)

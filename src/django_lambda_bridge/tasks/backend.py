@@ -112,11 +112,23 @@ class SQSBackend(BaseTaskBackend):
                 run_after=task.run_after,
             )
         send = partial(self._send, result, envelope, body, delay)
-        if config.enqueue_on_commit:
-            transaction.on_commit(send, using=config.database)  # at once outside atomic
+        if config.enqueue_on_commit and transaction.get_connection(config.database).in_atomic_block:
+            # After commit the caller's work is done and cannot be undone, so a failed send
+            # must not turn it into an error: it is logged, and the result stays READY
+            # for `manage.py requeue_tasks`.
+            transaction.on_commit(partial(self._send_logged, send), using=config.database)
         else:
-            send()
+            send()  # outside a transaction the caller sees a failed send as it happens
         return result
+
+    def _send_logged(self, send: Any) -> None:
+        try:
+            send()
+        except Exception:
+            logger.exception(
+                "A task was committed but could not be sent; its result stays READY until "
+                "`manage.py requeue_tasks` sends it again"
+            )
 
     def _check_delay(self, task: Any, delay: int) -> None:
         url = self.config.queue_urls[task.queue_name]
@@ -157,6 +169,22 @@ class SQSBackend(BaseTaskBackend):
                 extra = {"MessageGroupId": envelope.task, "MessageDeduplicationId": envelope.id}
             sqs.send(url, body, delay, **extra)
         task_enqueued.send(type(self), task_result=result)
+
+    def resend(self, row: Any) -> None:
+        """Send a stored task again (``requeue_tasks``), as it was enqueued."""
+        envelope = Envelope(
+            id=row.id,
+            task=row.task_path,
+            backend=row.backend,
+            queue_name=row.queue_name,
+            priority=row.priority,
+            args=list(row.args),
+            kwargs=dict(row.kwargs),
+            enqueued_at=row.enqueued_at,
+            run_after=row.run_after,
+        )
+        delay = _delay_seconds(row.run_after, timezone.now())
+        self._send(results.to_result(row), envelope, envelope.dumps(), delay)
 
     # ----- results ----------------------------------------------------------------
 
