@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "django_lambda_bridge",
+    "django_lambda_bridge.tasks",  # the task results table
     "callbacks",
 ]
 
@@ -107,6 +108,21 @@ CALLBACK = {
     # SSRF: https only, public addresses only, unless these allow more (see docs).
     "ALLOW_HTTP": os.environ.get("CALLBACK_ALLOW_HTTP", "0") == "1",
     "ALLOWED_NETWORKS": env_list("CALLBACK_ALLOWED_NETWORKS"),
+}
+
+# Background work (callbacks/tasks.py) through django.tasks, on the callback queue the
+# sender function consumes; in process after commit when there is no queue.
+TASKS = {
+    "default": {
+        "BACKEND": "django_lambda_bridge.tasks.SQSBackend",
+        "OPTIONS": (
+            # Three tries, below the queue's maxReceiveCount (5) in template.yaml, so a task
+            # that keeps failing is dead-lettered by the backend, with its reason.
+            {"QUEUE_URLS": {"default": CALLBACK["QUEUE_URL"]}, "MAX_ATTEMPTS": 3}
+            if CALLBACK["QUEUE_URL"]
+            else {"MODE": "immediate"}
+        ),
+    }
 }
 
 LOGGING = {

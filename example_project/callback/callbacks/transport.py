@@ -15,7 +15,6 @@ connection's socket down when it passes, which ends any blocked read at once.
 
 import socket
 import threading
-import time
 from collections import OrderedDict
 from dataclasses import dataclass
 

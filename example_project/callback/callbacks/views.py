@@ -11,7 +11,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from callbacks import idempotency, outbox, sender
+from callbacks import idempotency
 from callbacks.models import Callback, State, Subscription
 from callbacks.serializers import (
     CallbackRequestSerializer,
@@ -81,8 +81,7 @@ class CallbackViewSet(viewsets.ReadOnlyModelViewSet):
                 updated_at=timezone.now(),
             )
             if redriven:
-                attempt = callback.attempt_count + 1
-                transaction.on_commit(lambda: _redrive(callback.pk, attempt))
+                _redrive(callback.pk, callback.attempt_count + 1)  # sent when this commits
         if not redriven:
             current = Callback.objects.get(pk=callback.pk).state
             return Response(
@@ -95,14 +94,10 @@ class CallbackViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 def _redrive(callback_id, attempt):
-    """After the re-drive commits: the same path as a fresh insert."""
-    try:
-        if outbox.queue_configured():
-            outbox.enqueue(callback_id, attempt)
-        else:
-            sender.deliver_now([(callback_id, attempt)])
-    except Exception:
-        logger.exception("re-driven callback %s not sent on; the sweeper will", callback_id)
+    """The re-drive's first attempt, as a task; the sweeper repairs a send that fails."""
+    from callbacks.tasks import redeliver
+
+    redeliver.enqueue(str(callback_id), attempt)
 
 
 class SubscriptionViewSet(viewsets.ReadOnlyModelViewSet):

@@ -33,6 +33,13 @@ def callback_settings(settings):
 
     def change(**values):
         settings.CALLBACK = {**settings.CALLBACK, **values}
+        if "QUEUE_URL" in values:  # TASKS is built from it when settings load
+            from django_lambda_bridge.tasks import sqs
+
+            sqs.reset_clients()
+            url = values["QUEUE_URL"]
+            options = {"QUEUE_URLS": {"default": url}} if url else {"MODE": "immediate"}
+            settings.TASKS = {"default": {**settings.TASKS["default"], "OPTIONS": options}}
         return settings.CALLBACK
 
     change(

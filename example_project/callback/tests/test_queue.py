@@ -315,3 +315,26 @@ def test_too_little_time_left_sends_nothing_and_returns_the_batch(acme, receiver
     delivery = source.poll()
     assert delivery.returned == delivery.received and len(delivery.received) == 1
     assert receiver.requests == [] and refresh(callback).state == State.PENDING
+
+
+def test_a_manual_retry_is_a_task_the_sender_function_runs(acme, receiver, queues, callback_settings):
+    from callbacks.tasks import redeliver
+
+    callback_settings(MAX_ATTEMPTS=1)
+    receiver.script("/later", (500, {}, b""), (200, {}, b"ok"))
+    user, client = acme
+    callback = Callback.objects.get(pk=insert(client, receiver.url("/later")).json()["id"])
+    assert pump(queues.source) == []
+    assert refresh(callback).state == State.DEAD
+    queues.dead()
+
+    assert client.post(f"/api/v1/callbacks/{callback.pk}/retry/").status_code == 202
+    [queued] = queues.client.receive_message(QueueUrl=queues.url, VisibilityTimeout=0)["Messages"]
+    task = json.loads(queued["Body"])
+    assert (task["task"], task["args"]) == ("callbacks.tasks.redeliver", [str(callback.pk), 2])
+
+    assert pump(queues.source) == []  # the sender function runs it, beside its own messages
+    assert refresh(callback).state == State.DELIVERED
+    assert [h.verified for h in receiver.hits("/later")] == [True, True]
+    result = redeliver.get_result(task["id"])
+    assert (result.status, result.return_value) == ("SUCCESSFUL", State.DELIVERED)

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_lambda_bridge",
+    "django_lambda_bridge.tasks",  # the task results table
     "messaging",
 ]
 
@@ -180,6 +181,19 @@ EXCHANGE = {
     "CALLME_TIMEOUT_SECONDS": float(os.environ.get("EXCHANGE_CALLME_TIMEOUT_SECONDS", "5")),
     "THROTTLE_RATE": os.environ.get("EXCHANGE_THROTTLE_RATE", "120/min"),
     "MAX_PAYLOAD_BYTES": int(os.environ.get("EXCHANGE_MAX_PAYLOAD_BYTES", str(256 * 1024))),
+}
+
+# Background work (messaging/tasks.py) through django.tasks: on the work queue when
+# there is one, in process after each commit when not (runserver, the demo).
+TASKS = {
+    "default": {
+        "BACKEND": "django_lambda_bridge.tasks.SQSBackend",
+        "OPTIONS": (
+            {"QUEUE_URLS": {"default": EXCHANGE["WORK_QUEUE_URL"]}}
+            if EXCHANGE["WORK_QUEUE_URL"]
+            else {"MODE": "immediate"}
+        ),
+    }
 }
 
 LOGGING = {

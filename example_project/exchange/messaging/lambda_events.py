@@ -1,4 +1,9 @@
-"""The exchange worker's events: one work-queue message is one message to process."""
+"""The exchange worker's events.
+
+Work now arrives as ``messaging.tasks.process_message`` tasks, which the task
+backend runs without a route. This route keeps serving the older work-item
+bodies, ``{"message_id": ...}``, that may still sit in the queue at cutover.
+"""
 
 from django.conf import settings
 

@@ -1,4 +1,4 @@
-"""Everything the exchange sends out: work items, the callme request, domain events.
+"""Everything the exchange sends out: the callme request and domain events.
 
 boto3 reads its endpoint and region from the environment (``AWS_ENDPOINT_URL``
 points it at a local moto server), so the code is the same locally and on AWS.
@@ -31,12 +31,6 @@ def _client(service):
     import boto3
 
     return boto3.client(service)
-
-
-def enqueue_work(message_id):
-    """Hand one message to the worker through the work queue."""
-    body = json.dumps({"message_id": str(message_id)})
-    _client("sqs").send_message(QueueUrl=settings.EXCHANGE["WORK_QUEUE_URL"], MessageBody=body)
 
 
 def request_callback(message):

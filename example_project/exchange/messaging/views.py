@@ -1,6 +1,4 @@
-from functools import partial
-
-from django.db import connection, transaction
+from django.db import connection
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.http import content_disposition_header
@@ -69,7 +67,7 @@ class MessageViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                 message=message, actor=sender, from_state="", to_state=State.RECEIVED,
                 reason="submitted",
             )
-            transaction.on_commit(partial(workflow.after_submit, message.pk))
+            workflow.after_submit(message.pk)
             return status.HTTP_201_CREATED, dict(self.get_serializer(message).data), message
 
         return idempotency.run_once(sender, key, request.data, create)

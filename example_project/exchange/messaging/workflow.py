@@ -11,8 +11,6 @@ import json
 import logging
 import uuid
 
-from django.conf import settings
-
 from messaging import outbound
 from messaging.models import ExchangeMessage
 from messaging.states import IllegalTransition, State
@@ -35,19 +33,15 @@ def parse_work_item(body):
 
 
 def after_submit(message_id):
-    """Called once the submission has committed: queue the work, or do it now."""
-    if settings.EXCHANGE["WORK_QUEUE_URL"]:
-        try:
-            outbound.enqueue_work(message_id)
-        except Exception:
-            # The row is committed in state 'received'; `manage.py process_messages`
-            # picks it up again. The partner already has its 201.
-            logger.exception("could not enqueue message %s; it stays 'received'", message_id)
-        return
-    try:
-        process(message_id)
-    except Exception:
-        logger.exception("in-process work on %s failed; it stays for process_messages", message_id)
+    """Inside the submission's transaction: the work is queued when it commits.
+
+    The task backend sends it after the commit (or, with no queue, runs it in
+    process then). If that send fails, the row stays 'received' and
+    `manage.py process_messages` picks it up; the partner already has its 201.
+    """
+    from messaging.tasks import process_message
+
+    process_message.enqueue(str(message_id))
 
 
 def process(message_id):

@@ -83,6 +83,13 @@ def exchange_settings(settings):
 
     def change(**values):
         settings.EXCHANGE = {**settings.EXCHANGE, **values}
+        if "WORK_QUEUE_URL" in values:  # TASKS is built from it when settings load
+            from django_lambda_bridge.tasks import sqs
+
+            sqs.reset_clients()
+            url = values["WORK_QUEUE_URL"]
+            options = {"QUEUE_URLS": {"default": url}} if url else {"MODE": "immediate"}
+            settings.TASKS = {"default": {**settings.TASKS["default"], "OPTIONS": options}}
         return settings.EXCHANGE
 
     return change

@@ -18,6 +18,7 @@ import pytest
 from django_lambda_bridge.testing.aws import SqsEventSource
 from messaging import outbound, workflow
 from messaging.models import ExchangeMessage, MessageEvent
+from messaging.tasks import process_message
 from messaging.states import State
 from tests.conftest import submit
 
@@ -307,6 +308,14 @@ def test_end_to_end_through_the_queue_the_worker_and_the_bus(
     assert state_of(message_id) == State.RECEIVED
     assert callme.requests == []
 
+    # The routing step travels as a django.tasks task, sent when the submission committed.
+    [queued] = lambda_sqs_queue.receive()
+    sqs.change_message_visibility(
+        QueueUrl=lambda_sqs_queue.url, ReceiptHandle=queued["ReceiptHandle"], VisibilityTimeout=0
+    )
+    task = json.loads(queued["Body"])
+    assert (task["task"], task["args"]) == ("messaging.tasks.process_message", [message_id])
+
     source = SqsEventSource(sqs, lambda_sqs_queue.url, lambda_handler())
     delivery = source.poll()
     assert delivery.error is None, delivery.error
@@ -333,8 +342,30 @@ def test_end_to_end_through_the_queue_the_worker_and_the_bus(
         "type": "order.created",
         "correlation_id": "corr-e2e",
     }
-    # The work queue is empty now.
+    # The work queue is empty now, and the task's result says how far the message went.
     assert source.poll().received == []
+    result = process_message.get_result(task["id"])
+    assert (result.status, result.return_value) == ("SUCCESSFUL", State.DELIVERED)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_send_after_commit_keeps_the_201_and_process_messages_requeues_it(
+    acme, aws, lambda_sqs_queue, callme, exchange_settings, caplog
+):
+    from django.core.management import call_command
+
+    exchange_settings(WORK_QUEUE_URL=lambda_sqs_queue.url.rsplit("/", 1)[0] + "/gone")
+    reply = submit(acme, "globex")
+    assert reply.status_code == 201, reply.content  # the partner's submission is safe
+    message_id = reply.json()["id"]
+    assert state_of(message_id) == State.RECEIVED
+    assert "could not be sent" in caplog.text
+
+    exchange_settings(WORK_QUEUE_URL=lambda_sqs_queue.url)
+    call_command("process_messages", "--older-than", "0")
+    source = SqsEventSource(lambda_sqs_queue.client, lambda_sqs_queue.url, lambda_handler())
+    assert source.poll().deleted
+    assert state_of(message_id) == State.DELIVERED
 
 
 # ----- 5. poison messages and partial batch failures -------------------------------------

@@ -4,7 +4,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from messaging import outbound, workflow
+from messaging import workflow
+from messaging.tasks import process_message
 from messaging.models import ExchangeMessage
 from messaging.states import State
 
@@ -27,7 +28,7 @@ class Command(BaseCommand):
         for pk in stuck:
             try:
                 if settings.EXCHANGE["WORK_QUEUE_URL"]:
-                    outbound.enqueue_work(pk)
+                    process_message.enqueue(str(pk))
                 else:
                     workflow.process(pk)
             except Exception as exc:
