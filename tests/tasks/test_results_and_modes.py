@@ -163,3 +163,11 @@ def test_check_deploy_warns_about_the_in_process_mode():
     ids = [m.id for m in checks.run_checks(include_deployment_checks=True)]
     assert "django_lambda_bridge.W062" in ids
     assert "django_lambda_bridge.W062" not in [m.id for m in checks.run_checks()]
+
+
+def test_check_reports_results_without_the_app(monkeypatch):
+    from django_lambda_bridge.tasks import checks as task_checks
+
+    assert "django_lambda_bridge.E060" not in [m.id for m in task_checks.check_backends()]
+    monkeypatch.setattr(task_checks.apps, "is_installed", lambda name: False)
+    assert "django_lambda_bridge.E060" in [m.id for m in task_checks.check_backends()]
