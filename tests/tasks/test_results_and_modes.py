@@ -171,3 +171,16 @@ def test_check_reports_results_without_the_app(monkeypatch):
     assert "django_lambda_bridge.E060" not in [m.id for m in task_checks.check_backends()]
     monkeypatch.setattr(task_checks.apps, "is_installed", lambda name: False)
     assert "django_lambda_bridge.E060" in [m.id for m in task_checks.check_backends()]
+
+
+def test_a_schedule_can_prune_through_the_manage_event():
+    from django_lambda_bridge import make_handler
+    from django_lambda_bridge.testing import FakeContext
+
+    _finished("SUCCESSFUL", 10, "old-ok")
+    _finished("SUCCESSFUL", 1, "new-ok")
+    handler = make_handler("tests.settings", manage_commands=["prune_task_results"])
+    reply = handler({"manage": ["prune_task_results", "--days", "7"]}, FakeContext())
+    assert reply["exit_code"] == 0, reply
+    assert "1 task results deleted" in reply["stdout"]
+    assert list(TaskRecord.objects.values_list("pk", flat=True)) == ["new-ok"]
