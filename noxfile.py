@@ -23,6 +23,10 @@ from nox_matrix import DJANGO_REQUIREMENT, MATRIX, Cell, Plan  # noqa: E402
 
 nox.options.sessions = ["tests", "lint"]
 nox.options.error_on_missing_interpreters = True
+# uv makes each session's virtualenv and installs in seconds rather than a minute (the
+# README's commands install it beside nox); without uv, nox falls back to virtualenv.
+nox.options.default_venv_backend = "uv|virtualenv"
+os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")  # this machine's interpreters only
 if hasattr(nox.options, "download_python"):
     nox.options.download_python = "never"  # use this machine's interpreters, fetch nothing
 
@@ -180,7 +184,10 @@ def template(session: nox.Session) -> None:
     """
     if LINT is None:
         session.error(nox_matrix.none_found_message())
-    session.install("-e", ".[test]", DJANGO_REQUIREMENT[LINT.django], "aws-sam-cli", "cfn-lint")
+    # pip too: the build test makes the checkout's wheel with it, as a user's build would.
+    session.install(
+        "-e", ".[test]", DJANGO_REQUIREMENT[LINT.django], "aws-sam-cli", "cfn-lint", "pip"
+    )
     for service in EXAMPLE_SERVICES:  # the emulator tests serve both services from the template
         session.install("-r", str(EXAMPLES / service / "requirements.txt"))
     session.run("python", "-m", "pytest", "-p", "no:cacheprovider", "tests/template", "-v",
