@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import math
@@ -97,12 +98,14 @@ def test_a_delay_past_15_minutes_goes_through_a_one_shot_schedule(
 ):
     role = "arn:aws:iam::123456789012:role/scheduler-to-sqs"
     use_tasks(SCHEDULER_ROLE_ARN=role)
-    when = timezone.now() + timedelta(hours=2)
+    paris = dt.timezone(timedelta(hours=2))
+    when = (timezone.now() + timedelta(hours=2)).astimezone(paris)
     result = jobs.add.using(run_after=when).enqueue(1, 2)
 
     assert queues.count(queues.default) == 0
     schedule = lambda_aws_env.client("scheduler").get_schedule(Name=f"task-{result.id}")
-    assert schedule["ScheduleExpression"] == f"at({when:%Y-%m-%dT%H:%M:%S})"
+    expected = when.astimezone(dt.UTC)
+    assert schedule["ScheduleExpression"] == f"at({expected:%Y-%m-%dT%H:%M:%S})"
     assert schedule["ScheduleExpressionTimezone"] == "UTC"
     assert schedule["ActionAfterCompletion"] == "DELETE"
     assert schedule["Target"]["Arn"] == queues.arn(queues.default)
@@ -180,9 +183,15 @@ def test_a_send_failing_after_commit_is_logged_and_requeue_tasks_sends_it(
     call_command("requeue_tasks", "--older-than", "0")  # finished: never sent again
     assert queues.count(queues.default) == 0
 
+    waiting = jobs.add.enqueue(1, 1)  # sent, still waiting in a backed-up queue
+    TaskRecord.objects.filter(pk=waiting.id).update(enqueued_at=timezone.now() - timedelta(hours=1))
+    call_command("requeue_tasks", "--older-than", "60")
+    assert queues.count(queues.default) == 1  # not sent a second time
+
 
 def test_a_send_failing_outside_a_transaction_raises_to_the_caller(use_tasks, queues):
     missing = queues.default.rsplit("/", 1)[0] + "/no-such-queue"
     use_tasks(QUEUE_URLS={"default": missing})
     with pytest.raises(Exception, match=r"NonExistentQueue|QueueDoesNotExist"):
         jobs.add.enqueue(3, 4)
+    assert TaskRecord.objects.count() == 0  # not enqueued, so nothing for requeue_tasks

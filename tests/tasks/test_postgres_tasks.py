@@ -121,3 +121,18 @@ def test_a_rolled_back_enqueue_on_postgres_sends_nothing(pg_tasks, queues):
         jobs.add.enqueue(1, 2)
         assert queues.count(queues.default) == 0
     assert queues.count(queues.default) == 1
+
+
+def test_the_commands_work_on_the_database_the_backend_stores_results_in(pg_tasks):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    old = timezone.now() - timedelta(days=30)
+    TaskRecord.objects.using(PG).create(
+        id="old", task_path="tests.tasks.jobs.add", backend="default", queue_name="default",
+        status="SUCCESSFUL", enqueued_at=old, finished_at=old,
+    )  # fmt: skip
+    call_command("prune_task_results", "--days", "7")
+    assert not TaskRecord.objects.using(PG).filter(pk="old").exists()

@@ -17,6 +17,16 @@ from tests.tasks import jobs
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def ours(caplog):
+    """Log text from everything but the AWS SDK and HTTP client (whose DEBUG logs bodies)."""
+    foreign = ("botocore", "boto3", "urllib3", "werkzeug", "s3transfer")
+    return "\n".join(
+        f"{r.getMessage()}\n{r.exc_text or ''}"
+        for r in caplog.records
+        if not r.name.startswith(foreign)
+    )
+
+
 def drain(source, polls=8):
     return [source.poll() for _ in range(polls)]
 
@@ -59,7 +69,7 @@ def test_a_task_that_keeps_failing_is_dead_lettered_after_max_attempts(
 ):
     use_tasks(MAX_ATTEMPTS=3)
     result = jobs.always_fails.enqueue("hunter2-secret")
-    with caplog.at_level(logging.INFO):
+    with caplog.at_level(logging.DEBUG):
         drain(pump())
 
     assert jobs.CALLS == [("always_fails", "called")] * 3
@@ -76,7 +86,7 @@ def test_a_task_that_keeps_failing_is_dead_lettered_after_max_attempts(
     assert len(done.errors) == 3
     with pytest.raises(ValueError, match="failed"):
         done.return_value  # noqa: B018
-    assert "hunter2-secret" not in caplog.text  # arguments are not logged
+    assert "hunter2-secret" not in ours(caplog)  # arguments are not logged
 
 
 def test_the_backoff_hides_the_message_until_it_is_due(use_tasks, queues, pump):
@@ -93,15 +103,20 @@ def test_the_backoff_hides_the_message_until_it_is_due(use_tasks, queues, pump):
     assert [c[1] for c in jobs.CALLS] == [1, 2]
 
 
-def test_no_dead_letter_queue_leaves_the_message_in_its_queue(use_tasks, queues, pump):
+def test_no_dead_letter_queue_leaves_the_message_in_its_queue(use_tasks, queues, pump, caplog):
     use_tasks(MAX_ATTEMPTS=1)
     url = queues.other  # no redrive policy
     body = _envelope("tests.tasks.jobs.always_fails", ["x"], queue="other")
     queues.client.send_message(QueueUrl=url, MessageBody=json.dumps(body))
-    [delivery] = drain(pump(url), 1)
+    with caplog.at_level(logging.ERROR):
+        [delivery] = drain(pump(url), 1)
 
+    # The long wait was accepted by SQS (12 h from the receive, less an invocation).
+    assert "its queue has no dead-letter queue" in caplog.text
+    assert "ClientError" not in caplog.text
     assert len(delivery.returned) == 1  # not deleted: there is nowhere safe to put it
     assert queues.count(url) == 1
+    assert queues.messages(url) == []  # and hidden for hours, not back in 30 s
 
 
 def test_a_duplicate_delivery_of_a_finished_task_does_not_run_it_again(use_tasks, queues, pump):
@@ -195,3 +210,35 @@ def test_task_messages_share_a_queue_with_an_sqs_route(handler, use_tasks, queue
     assert jobs.CALLS == [("add", (4, 4))]
     assert lambda_events.CALLS == [("sqs", "plain")]  # the route got only its own message
     assert TaskRecord.objects.get().status == "SUCCESSFUL"
+
+
+def test_a_dead_letter_copy_that_failed_is_made_next_time_without_running_again(
+    use_tasks, queues, pump
+):
+    use_tasks(MAX_ATTEMPTS=1, DEAD_LETTER_QUEUE_URL=queues.dlq.rsplit("/", 1)[0] + "/gone")
+    result = jobs.always_fails.enqueue("x")
+    [first] = drain(pump(lambda_visibility=False), 1)
+    assert first.returned == first.received  # the copy failed, so the message stays
+    assert jobs.always_fails.get_result(result.id).status == compat.TaskResultStatus.FAILED
+
+    use_tasks(MAX_ATTEMPTS=1, DEAD_LETTER_QUEUE_URL=queues.dlq)
+    [second] = drain(pump(), 1)
+    assert second.deleted == second.received
+    assert jobs.CALLS == [("always_fails", "called")]  # its one attempt, not a second
+    [dead] = queues.messages(queues.dlq)
+    assert dead["MessageAttributes"]["error"]["StringValue"] == "ValueError"
+
+
+def test_receives_that_never_ran_the_task_use_up_no_attempts(use_tasks, queues, pump):
+    use_tasks(MAX_ATTEMPTS=2)
+    result = jobs.always_fails.enqueue("x")
+    for _ in range(4):  # taken and given back unrun, as deadline or FIFO skips do
+        assert len(queues.messages(queues.default)) == 1
+    drain(pump(lambda_visibility=False), 1)
+
+    done = jobs.always_fails.get_result(result.id)
+    assert (done.status, done.attempts) == (compat.TaskResultStatus.READY, 1)
+    assert queues.messages(queues.dlq) == []
+    drain(pump(lambda_visibility=False), 1)
+    assert jobs.always_fails.get_result(result.id).status == compat.TaskResultStatus.FAILED
+    assert len(queues.messages(queues.dlq)) == 1

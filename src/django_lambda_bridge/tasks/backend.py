@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import math
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -26,10 +26,14 @@ from django_lambda_bridge.tasks.compat import (
     TaskResultStatus,
     task_enqueued,
 )
-from django_lambda_bridge.tasks.envelope import Envelope
+from django_lambda_bridge.tasks.envelope import Envelope, utc
 from django_lambda_bridge.tasks.options import Options
 
 logger = logging.getLogger("django_lambda_bridge.tasks")
+
+#: Bytes kept free under the size limit, so the dead-letter copy (the same body plus its
+#: reason attributes) always fits too.
+DEAD_LETTER_HEADROOM = 1024
 
 
 class SQSBackend(BaseTaskBackend):
@@ -90,11 +94,12 @@ class SQSBackend(BaseTaskBackend):
                 f"bool, None, lists and dicts of them): {exc}. Pass ids, not objects."
             ) from None
         size = len(body.encode())
-        if size > config.max_message_bytes:
+        if size > config.max_message_bytes - DEAD_LETTER_HEADROOM:
             raise InvalidTask(
                 f"{task.module_path}'s message would be {size} bytes, over the queue's limit "
-                f"of {config.max_message_bytes} (MAX_MESSAGE_BYTES); store the data (S3, a "
-                "row) and pass its key."
+                f"of {config.max_message_bytes} (MAX_MESSAGE_BYTES) less "
+                f"{DEAD_LETTER_HEADROOM} kept for the dead-letter attributes; store the data "
+                "(S3, a row) and pass its key."
             )
         delay = _delay_seconds(task.run_after, now)
         if config.mode == "sqs":
@@ -116,19 +121,32 @@ class SQSBackend(BaseTaskBackend):
             # After commit the caller's work is done and cannot be undone, so a failed send
             # must not turn it into an error: it is logged, and the result stays READY
             # for `manage.py requeue_tasks`.
-            transaction.on_commit(partial(self._send_logged, send), using=config.database)
-        else:
+            transaction.on_commit(partial(self._send_logged, send, envelope), using=config.database)
+            return result
+        try:
             send()  # outside a transaction the caller sees a failed send as it happens
+        except Exception:
+            if config.store_results and config.mode == "sqs":  # not enqueued: keep no row
+                results.model().objects.using(config.database).filter(pk=result.id).delete()
+            raise
         return result
 
-    def _send_logged(self, send: Any) -> None:
+    def _send_logged(self, send: Any, envelope: Envelope) -> None:
         try:
             send()
         except Exception:
-            logger.exception(
-                "A task was committed but could not be sent; its result stays READY until "
-                "`manage.py requeue_tasks` sends it again"
-            )
+            if self.config.store_results:
+                logger.exception(
+                    "Task %s (%s) was committed but could not be sent; its result stays "
+                    "READY until `manage.py requeue_tasks` sends it again",
+                    envelope.id, envelope.task,
+                )  # fmt: skip
+            else:
+                logger.exception(
+                    "Task %s (%s) was committed but could not be sent, and is lost: with "
+                    "STORE_RESULTS off there is no row to send it again from",
+                    envelope.id, envelope.task,
+                )  # fmt: skip
 
     def _check_delay(self, task: Any, delay: int) -> None:
         url = self.config.queue_urls[task.queue_name]
@@ -158,7 +176,7 @@ class SQSBackend(BaseTaskBackend):
             sqs.schedule_once(
                 name=f"task-{envelope.id}",
                 group=config.scheduler_group,
-                at=_utc(at),
+                at=utc(at),
                 queue_url=url,
                 role_arn=config.scheduler_role_arn,
                 body=body,
@@ -168,6 +186,10 @@ class SQSBackend(BaseTaskBackend):
             if url.endswith(".fifo"):
                 extra = {"MessageGroupId": envelope.task, "MessageDeduplicationId": envelope.id}
             sqs.send(url, body, delay, **extra)
+        if config.store_results:
+            results.model().objects.using(config.database).filter(pk=envelope.id).update(
+                sent_at=timezone.now()
+            )
         task_enqueued.send(type(self), task_result=result)
 
     def resend(self, row: Any) -> None:
@@ -199,15 +221,7 @@ class SQSBackend(BaseTaskBackend):
         return []  # reported once, by this package's app (tasks/checks.py)
 
 
-def _utc(moment: datetime) -> datetime:
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    return moment.astimezone(UTC)
-
-
 def _delay_seconds(run_after: datetime | None, now: datetime) -> int:
     if run_after is None:
         return 0
-    if timezone.is_naive(run_after) != timezone.is_naive(now):
-        run_after, now = _utc(run_after), _utc(now)
-    return max(0, math.ceil((run_after - now).total_seconds()))
+    return max(0, math.ceil((utc(run_after) - utc(now)).total_seconds()))

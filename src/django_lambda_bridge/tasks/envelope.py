@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django_lambda_bridge.errors import MalformedEventError
@@ -101,3 +101,12 @@ def _str(data: dict[str, Any], key: str) -> str:
     if not isinstance(value, str) or not value:
         raise ValueError(f"{key!r} must be a non-empty string")
     return value
+
+
+def utc(moment: datetime) -> datetime:
+    """An aware UTC time; a naive one (``USE_TZ = False``) is read in ``TIME_ZONE``."""
+    if moment.tzinfo is None:
+        from django.utils import timezone
+
+        moment = timezone.make_aware(moment, timezone.get_default_timezone())
+    return moment.astimezone(UTC)

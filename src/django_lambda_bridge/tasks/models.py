@@ -30,6 +30,8 @@ class TaskRecord(models.Model):
     started_at: models.DateTimeField[Any, Any] = models.DateTimeField(null=True, blank=True)
     last_attempted_at: models.DateTimeField[Any, Any] = models.DateTimeField(null=True, blank=True)
     finished_at: models.DateTimeField[Any, Any] = models.DateTimeField(null=True, blank=True)
+    #: When the message reached SQS (or Scheduler); ``requeue_tasks`` sends only rows without.
+    sent_at: models.DateTimeField[Any, Any] = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "lambda_bridge_task"

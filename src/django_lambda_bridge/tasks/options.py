@@ -16,8 +16,9 @@ from django.db import DEFAULT_DB_ALIAS
 from django_lambda_bridge.tasks.envelope import SQS_MAX_BYTES
 
 MODES = ("sqs", "immediate")
-#: SQS's longest visibility timeout, so the longest retry backoff.
-MAX_VISIBILITY_SECONDS = 43_200
+#: The longest wait a failed message can be given. SQS counts its 12-hour visibility limit
+#: from the receive, and a Lambda invocation may have used up to 15 minutes of it already.
+MAX_VISIBILITY_SECONDS = 43_200 - 900
 
 
 @dataclass(frozen=True)

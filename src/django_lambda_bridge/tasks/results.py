@@ -94,3 +94,17 @@ def read(database: str, result_id: str) -> Any:
 
 def finished_before(database: str, cutoff: datetime, statuses: list[str]) -> Any:
     return model().objects.using(database).filter(status__in=statuses, finished_at__lt=cutoff)
+
+
+def task_databases() -> list[str]:
+    """The databases the project's SQSBackends keep results in (``OPTIONS["DATABASE"]``)."""
+    from django_lambda_bridge.tasks.backend import SQSBackend
+    from django_lambda_bridge.tasks.compat import task_backends
+
+    handler = task_backends()
+    found = []
+    for alias in handler.settings:
+        backend = handler[alias]
+        if isinstance(backend, SQSBackend) and backend.config.store_results:
+            found.append(backend.config.database)
+    return sorted(set(found)) or ["default"]

@@ -40,7 +40,7 @@ from django_lambda_bridge.tasks.compat import (
     task_finished,
     task_started,
 )
-from django_lambda_bridge.tasks.envelope import Envelope, loads
+from django_lambda_bridge.tasks.envelope import Envelope, loads, utc
 from django_lambda_bridge.tasks.options import MAX_VISIBILITY_SECONDS
 
 logger = logging.getLogger("django_lambda_bridge.tasks")
@@ -63,6 +63,7 @@ class TaskRetry(EventError):
 @dataclass(frozen=True)
 class Outcome:
     status: str
+    attempt: int
     error: BaseException | None = None
 
 
@@ -70,21 +71,24 @@ def run_record(record: Any, lambda_context: Any = None) -> None:
     """The route the router uses for task messages (``record`` is Powertools' SQSRecord)."""
     envelope = loads(record.body)
     backend = backend_for(envelope)
-    now = timezone.now()
-    if envelope.run_after is not None and not timezone.is_naive(envelope.run_after):
-        early = (envelope.run_after - now).total_seconds()
+    if envelope.run_after is not None:
+        early = (utc(envelope.run_after) - utc(timezone.now())).total_seconds()
         if early > EARLY_TOLERANCE_SECONDS:
             hold = min(sqs.MAX_DELAY_SECONDS, math.ceil(early))
             sqs.send(_queue_url(record), record.body, hold)
             logger.info("Task %s arrived %.0f s early; back on the queue for %d s",
                         envelope.id, early, hold)  # fmt: skip
             return
-    attempt = _receive_count(record)
-    outcome = execute(backend, envelope, attempt)
+    config = backend.config
+    spent = _exhausted(config, envelope)
+    if spent is not None:  # its last attempt failed, but the dead-letter copy was not made
+        dead_letter(backend, envelope, record, *spent, _queue_url(record))
+        return
+    outcome = execute(backend, envelope, _receive_count(record))
     if outcome.error is None:
         return  # succeeded (now or before): the message is done
-    config = backend.config
-    url = _queue_url(record)
+    url = _queue_url(record)  # only looked up (and cached) when a retry needs it
+    attempt = outcome.attempt
     if attempt < config.max_attempts:
         wait = backoff_seconds(attempt, config.backoff_base_seconds, config.backoff_max_seconds)
         sqs.retry_later(url, record.receipt_handle, wait)
@@ -92,11 +96,29 @@ def run_record(record: Any, lambda_context: Any = None) -> None:
             f"task {envelope.task} ({envelope.id}) failed on attempt {attempt} of "
             f"{config.max_attempts}: {type(outcome.error).__name__}; runs again in {wait} s"
         )
-    dead_letter(backend, envelope, record, attempt, outcome.error, url)
+    dead_letter(backend, envelope, record, attempt, type(outcome.error).__name__, url)
+
+
+def _exhausted(config: Any, envelope: Envelope) -> tuple[int, str] | None:
+    """``(attempts, error class)`` of a task that failed its last attempt already."""
+    if not config.store_results:
+        return None
+    row = results.model().objects.using(config.database).filter(pk=envelope.id).first()
+    if row is None or row.status != TaskResultStatus.FAILED:
+        return None
+    if len(row.worker_ids) < config.max_attempts:
+        return None
+    last = row.errors[-1]["exception_class_path"] if row.errors else "?"
+    return len(row.worker_ids), last.rsplit(".", 1)[-1]
 
 
 def execute(backend: Any, envelope: Envelope, attempt: int, *, final: bool = False) -> Outcome:
-    """Run the task once and record it; ``READY`` means it failed and may run again."""
+    """Run the task once and record it; ``READY`` means it failed and may run again.
+
+    The attempt number is the count of runs in the result row, so receives that never
+    ran the task (deadline skips, FIFO group holds) do not use up attempts; without
+    stored results it is the message's receive count.
+    """
     config = backend.config
     try:
         task = results.load_task(envelope.task)
@@ -110,7 +132,9 @@ def execute(backend: Any, envelope: Envelope, attempt: int, *, final: bool = Fal
     if row is False:
         logger.info("Task %s (%s) already succeeded; duplicate delivery ignored",
                     envelope.id, envelope.task)  # fmt: skip
-        return Outcome(TaskResultStatus.SUCCESSFUL)
+        return Outcome(TaskResultStatus.SUCCESSFUL, attempt)
+    if row:
+        attempt = len(row.worker_ids)
     result = results.to_result(row, task) if row else _result_without_row(task, envelope)
     task_started.send(sender=type(backend), task_result=result)
     try:
@@ -127,10 +151,10 @@ def execute(backend: Any, envelope: Envelope, attempt: int, *, final: bool = Fal
         entry = results.error_entry(exc, "".join(traceback.format_exception(exc)))
         _record(config, envelope, result, status, error=entry)
         task_finished.send(type(backend), task_result=result)
-        return Outcome(status, exc)
+        return Outcome(status, attempt, exc)
     _record(config, envelope, result, TaskResultStatus.SUCCESSFUL, value=value)
     task_finished.send(type(backend), task_result=result)
-    return Outcome(TaskResultStatus.SUCCESSFUL)
+    return Outcome(TaskResultStatus.SUCCESSFUL, attempt)
 
 
 def run_in_process(backend: Any, envelope: Envelope) -> None:
@@ -168,7 +192,7 @@ def dead_letter(
     envelope: Envelope,
     record: Any,
     attempt: int,
-    error: BaseException | None,
+    error: str,
     url: str,
 ) -> None:
     """Copy the message to the dead-letter queue; without one, leave it in its queue."""
@@ -186,7 +210,7 @@ def dead_letter(
         "task_id": {"DataType": "String", "StringValue": envelope.id},
         "task": {"DataType": "String", "StringValue": envelope.task},
         "attempts": {"DataType": "Number", "StringValue": str(attempt)},
-        "error": {"DataType": "String", "StringValue": type(error).__name__ if error else "?"},
+        "error": {"DataType": "String", "StringValue": error},
     }
     extra: dict[str, Any] = {"MessageAttributes": attributes}
     if target.endswith(".fifo"):

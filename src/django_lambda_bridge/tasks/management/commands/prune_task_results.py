@@ -10,7 +10,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import DEFAULT_DB_ALIAS
 from django.utils import timezone
 
 from django_lambda_bridge.tasks import results
@@ -27,7 +26,9 @@ class Command(BaseCommand):
             choices=["SUCCESSFUL", "FAILED"],
             help="Only results with this status (repeatable); default both.",
         )
-        parser.add_argument("--database", default=DEFAULT_DB_ALIAS)
+        parser.add_argument(
+            "--database", help="Default: every database a task backend stores results in."
+        )
         parser.add_argument("--dry-run", action="store_true", help="Count, delete nothing.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -36,11 +37,12 @@ class Command(BaseCommand):
             raise SystemExit(2)
         cutoff = timezone.now() - timedelta(days=options["days"])
         statuses = options["status"] or ["SUCCESSFUL", "FAILED"]
-        old = results.finished_before(options["database"], cutoff, statuses)
+        databases = [options["database"]] if options["database"] else results.task_databases()
+        old = [results.finished_before(db, cutoff, statuses) for db in databases]
         if options["dry_run"]:
-            self.stdout.write(f"{old.count()} task results would be deleted.")
+            self.stdout.write(f"{sum(q.count() for q in old)} task results would be deleted.")
             return
-        deleted, _ = old.delete()
+        deleted = sum(q.delete()[0] for q in old)
         self.stdout.write(
             f"{deleted} task results deleted (finished before {cutoff:%Y-%m-%d %H:%M})."
         )

@@ -2,8 +2,8 @@
 
 A send that fails after its transaction committed is logged, not raised (the
 request's work is already done); its result row stays READY and never starts.
-Run this from a schedule to close that gap. Tasks run at least once anyway, and
-one that already succeeded is not run again.
+Run this from a schedule to close that gap. Only rows never sent are taken, so a
+task waiting in a long queue is not sent twice.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Q
 from django.utils import timezone
 
@@ -24,7 +23,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--older-than", type=int, default=900, metavar="SECONDS")
-        parser.add_argument("--database", default=DEFAULT_DB_ALIAS)
+        parser.add_argument(
+            "--database", help="Default: every database a task backend stores results in."
+        )
         parser.add_argument("--dry-run", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -33,13 +34,17 @@ class Command(BaseCommand):
 
         now = timezone.now()
         cutoff = now - timedelta(seconds=options["older_than"])
-        stale = (
-            results.model()
-            .objects.using(options["database"])
-            .filter(status="READY", started_at__isnull=True, enqueued_at__lt=cutoff)
+        databases = [options["database"]] if options["database"] else results.task_databases()
+        stale = [
+            row
+            for db in databases
+            for row in results.model()
+            .objects.using(db)
+            .filter(status="READY", sent_at__isnull=True, started_at__isnull=True)
+            .filter(enqueued_at__lt=cutoff)
             .filter(Q(run_after__isnull=True) | Q(run_after__lt=cutoff))
             .order_by("enqueued_at")
-        )
+        ]
         sent = failed = 0
         for row in stale:
             if options["dry_run"]:
