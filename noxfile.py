@@ -27,6 +27,9 @@ nox.options.error_on_missing_interpreters = True
 # README's commands install it beside nox); without uv, nox falls back to virtualenv.
 nox.options.default_venv_backend = "uv|virtualenv"
 os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")  # this machine's interpreters only
+# Compile .pyc at install as pip does: with PYTHONDONTWRITEBYTECODE set (as on this
+# machine), nothing else would, and every subprocess a test starts would compile Django.
+os.environ.setdefault("UV_COMPILE_BYTECODE", "1")
 if hasattr(nox.options, "download_python"):
     nox.options.download_python = "never"  # use this machine's interpreters, fetch nothing
 
