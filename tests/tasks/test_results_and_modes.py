@@ -188,3 +188,12 @@ def test_a_schedule_can_prune_through_the_manage_event():
     assert reply["exit_code"] == 0, reply
     assert "1 task results deleted" in reply["stdout"]
     assert list(TaskRecord.objects.values_list("pk", flat=True)) == ["new-ok"]
+
+
+def test_installing_the_app_imports_no_task_framework_at_setup():
+    code = """
+import json, sys, django
+django.setup()
+print(json.dumps([m for m in ("django.tasks", "django_tasks", "boto3") if m in sys.modules]))
+"""
+    assert json.loads(_python(code)) == []

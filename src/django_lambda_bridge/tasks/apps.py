@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django.apps import AppConfig
 
+APP = "django_lambda_bridge.tasks"
+
 
 class TasksConfig(AppConfig):
-    name = "django_lambda_bridge.tasks"
+    name = APP
     label = "lambda_bridge_tasks"
     verbose_name = "Lambda tasks"
     default_auto_field = "django.db.models.BigAutoField"

@@ -106,15 +106,7 @@ class SQSBackend(BaseTaskBackend):
             self._check_delay(task, delay)
         if config.store_results:
             results.model().objects.using(config.database).create(
-                id=result.id,
-                task_path=task.module_path,
-                backend=self.alias,
-                queue_name=task.queue_name,
-                priority=task.priority,
-                args=result.args,
-                kwargs=result.kwargs,
-                enqueued_at=now,
-                run_after=task.run_after,
+                id=result.id, **results.row_fields(envelope)
             )
         send = partial(self._send, result, envelope, body, delay)
         if config.enqueue_on_commit and transaction.get_connection(config.database).in_atomic_block:
@@ -194,17 +186,7 @@ class SQSBackend(BaseTaskBackend):
 
     def resend(self, row: Any) -> None:
         """Send a stored task again (``requeue_tasks``), as it was enqueued."""
-        envelope = Envelope(
-            id=row.id,
-            task=row.task_path,
-            backend=row.backend,
-            queue_name=row.queue_name,
-            priority=row.priority,
-            args=list(row.args),
-            kwargs=dict(row.kwargs),
-            enqueued_at=row.enqueued_at,
-            run_after=row.run_after,
-        )
+        envelope = results.envelope_of(row)
         delay = _delay_seconds(row.run_after, timezone.now())
         self._send(results.to_result(row), envelope, envelope.dumps(), delay)
 

@@ -8,7 +8,7 @@ from django.apps import apps
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
-from django_lambda_bridge.tasks.results import APP
+from django_lambda_bridge.tasks.apps import APP
 
 
 def backend_problems(backend: Any) -> list[checks.CheckMessage]:

@@ -9,6 +9,7 @@ from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
+from django_lambda_bridge.tasks.apps import APP
 from django_lambda_bridge.tasks.compat import (
     Task,
     TaskError,
@@ -16,8 +17,8 @@ from django_lambda_bridge.tasks.compat import (
     TaskResultDoesNotExist,
     TaskResultStatus,
 )
+from django_lambda_bridge.tasks.envelope import Envelope
 
-APP = "django_lambda_bridge.tasks"
 #: Tracebacks are kept for reading, not for storing a whole log: the tail says most.
 TRACEBACK_CHARS = 8_000
 
@@ -83,6 +84,35 @@ def to_result(row: Any, task: Any | None = None) -> Any:
     if row.status == TaskResultStatus.SUCCESSFUL:
         object.__setattr__(result, "_return_value", row.return_value)
     return result
+
+
+def row_fields(envelope: Envelope) -> dict[str, Any]:
+    """The columns a new row takes from a task's message."""
+    return {
+        "task_path": envelope.task,
+        "backend": envelope.backend,
+        "queue_name": envelope.queue_name,
+        "priority": envelope.priority,
+        "args": envelope.args,
+        "kwargs": envelope.kwargs,
+        "enqueued_at": envelope.enqueued_at,
+        "run_after": envelope.run_after,
+    }
+
+
+def envelope_of(row: Any) -> Envelope:
+    """The message a row was enqueued with (``requeue_tasks`` sends it again)."""
+    return Envelope(
+        id=row.id,
+        task=row.task_path,
+        backend=row.backend,
+        queue_name=row.queue_name,
+        priority=row.priority,
+        args=list(row.args),
+        kwargs=dict(row.kwargs),
+        enqueued_at=row.enqueued_at,
+        run_after=row.run_after,
+    )
 
 
 def read(database: str, result_id: str) -> Any:

@@ -80,11 +80,14 @@ def run_record(record: Any, lambda_context: Any = None) -> None:
                         envelope.id, early, hold)  # fmt: skip
             return
     config = backend.config
-    spent = _exhausted(config, envelope)
+    row = None
+    if config.store_results:
+        row = results.model().objects.using(config.database).filter(pk=envelope.id).first()
+    spent = _exhausted(config, row)
     if spent is not None:  # its last attempt failed, but the dead-letter copy was not made
         dead_letter(backend, envelope, record, *spent, _queue_url(record))
         return
-    outcome = execute(backend, envelope, _receive_count(record))
+    outcome = execute(backend, envelope, _receive_count(record), row=row)
     if outcome.error is None:
         return  # succeeded (now or before): the message is done
     url = _queue_url(record)  # only looked up (and cached) when a retry needs it
@@ -99,11 +102,8 @@ def run_record(record: Any, lambda_context: Any = None) -> None:
     dead_letter(backend, envelope, record, attempt, type(outcome.error).__name__, url)
 
 
-def _exhausted(config: Any, envelope: Envelope) -> tuple[int, str] | None:
+def _exhausted(config: Any, row: Any) -> tuple[int, str] | None:
     """``(attempts, error class)`` of a task that failed its last attempt already."""
-    if not config.store_results:
-        return None
-    row = results.model().objects.using(config.database).filter(pk=envelope.id).first()
     if row is None or row.status != TaskResultStatus.FAILED:
         return None
     if len(row.worker_ids) < config.max_attempts:
@@ -112,7 +112,9 @@ def _exhausted(config: Any, envelope: Envelope) -> tuple[int, str] | None:
     return len(row.worker_ids), last.rsplit(".", 1)[-1]
 
 
-def execute(backend: Any, envelope: Envelope, attempt: int, *, final: bool = False) -> Outcome:
+def execute(
+    backend: Any, envelope: Envelope, attempt: int, *, final: bool = False, row: Any = None
+) -> Outcome:
     """Run the task once and record it; ``READY`` means it failed and may run again.
 
     The attempt number is the count of runs in the result row, so receives that never
@@ -128,7 +130,7 @@ def execute(backend: Any, envelope: Envelope, attempt: int, *, final: bool = Fal
             "enqueues it to the function on this queue; the message is left for the "
             "queue's redrive policy."
         ) from None
-    row = _claim(config, envelope) if config.store_results else None
+    row = _claim(config, envelope, row) if config.store_results else None
     if row is False:
         logger.info("Task %s (%s) already succeeded; duplicate delivery ignored",
                     envelope.id, envelope.task)  # fmt: skip
@@ -220,27 +222,16 @@ def dead_letter(
                  envelope.task, attempt)  # fmt: skip
 
 
-def _claim(config: Any, envelope: Envelope) -> Any:
+def _claim(config: Any, envelope: Envelope, row: Any) -> Any:
     """The row marked RUNNING for this attempt; ``False`` if the task already succeeded.
 
-    A missing row (results pruned, or written by a function with STORE_RESULTS off)
-    is made from the message, so the outcome is still recorded.
+    ``row`` is the row as the caller read it, if it did. A missing row (results pruned,
+    or written by a function with STORE_RESULTS off) is made from the message, so the
+    outcome is still recorded.
     """
-    model = results.model()
-    manager = model.objects.using(config.database)
-    row, _ = manager.get_or_create(
-        pk=envelope.id,
-        defaults={
-            "task_path": envelope.task,
-            "backend": envelope.backend,
-            "queue_name": envelope.queue_name,
-            "priority": envelope.priority,
-            "args": envelope.args,
-            "kwargs": envelope.kwargs,
-            "enqueued_at": envelope.enqueued_at,
-            "run_after": envelope.run_after,
-        },
-    )
+    manager = results.model().objects.using(config.database)
+    if row is None:
+        row, _ = manager.get_or_create(pk=envelope.id, defaults=results.row_fields(envelope))
     if row.status == TaskResultStatus.SUCCESSFUL:
         return False
     now = timezone.now()
