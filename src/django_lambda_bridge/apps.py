@@ -58,6 +58,9 @@ class DjangoLambdaBridgeConfig(AppConfig):
 
         conf.connect_signals()
         checks.register()
+        from django_lambda_bridge.deploy_checks import register_deploy_checks
+
+        register_deploy_checks()
         from django_lambda_bridge import events
         from django_lambda_bridge.events.checks import check_routes
 

@@ -104,6 +104,27 @@ class BridgeSettings:
     #: Path of the event proxy view, under wherever ``django_lambda_bridge.urls`` is included.
     PROXY_PATH: str = "lambda-proxy-non-api-events"
 
+    #: One INFO line per HTTP request and per event handler call (logger
+    #: ``django_lambda_bridge.access``); see docs/operations.md.
+    ACCESS_LOG: bool = True
+    #: Every log record as Powertools JSON with the Lambda context, ``cold_start`` and
+    #: ``correlation_id`` (the root logger's handlers are replaced).
+    JSON_LOGS: bool = False
+    #: Powertools EMF metrics per invocation (requests, 4xx, 5xx, latency, batch failures).
+    METRICS: bool = False
+    #: CloudWatch namespace of the metrics; empty: ``POWERTOOLS_METRICS_NAMESPACE``.
+    METRICS_NAMESPACE: str = ""
+    #: ``service`` in logs and metrics; empty: ``POWERTOOLS_SERVICE_NAME``, else the function.
+    SERVICE_NAME: str = ""
+    #: X-Ray subsegment per invocation through Powertools Tracer (needs aws-xray-sdk).
+    TRACING: bool = False
+    #: Response header that carries the correlation id back to the client; empty: none.
+    REQUEST_ID_HEADER: str = "X-Request-ID"
+    #: SnapStart is on for this function; None: from ``AWS_LAMBDA_INITIALIZATION_TYPE``.
+    SNAPSTART: bool | None = None
+    #: On SIGTERM (sent when an extension is registered), close connections, flush metrics.
+    SHUTDOWN_ON_SIGTERM: bool = True
+
     @classmethod
     def load(cls, overrides: Mapping[str, Any] | None = None) -> BridgeSettings:
         """Merge Django settings with handler options; unknown keys are errors, not typos."""
@@ -191,7 +212,26 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
                 f"got {value!r}."
             )
         return value
-    if key in ("PROXY_SECRET", "PROXY_PATH", "PROXY_REPLAY_CACHE"):
+    if key == "SNAPSTART":
+        if value not in (None, True, False):
+            raise ConfigurationError(
+                f"LAMBDA_BRIDGE['SNAPSTART'] must be True, False or None, got {value!r}."
+            )
+        return value
+    if key == "REQUEST_ID_HEADER":
+        if not isinstance(value, str) or not all(c.isalnum() or c == "-" for c in value):
+            raise ConfigurationError(
+                "LAMBDA_BRIDGE['REQUEST_ID_HEADER'] must be a header name (letters, digits, "
+                f"'-') or '', got {value!r}."
+            )
+        return value
+    if key in (
+        "PROXY_SECRET",
+        "PROXY_PATH",
+        "PROXY_REPLAY_CACHE",
+        "METRICS_NAMESPACE",
+        "SERVICE_NAME",
+    ):
         if not isinstance(value, str):
             raise ConfigurationError(f"LAMBDA_BRIDGE[{key!r}] must be a str, got {type(value)}.")
         return value.strip("/") if key == "PROXY_PATH" else value

@@ -87,3 +87,8 @@ def describe_keys(event: Any) -> str:
         keys = sorted(str(k) for k in event)
         return "top-level keys: " + (", ".join(keys) if keys else "(none)")
     return f"a {type(event).__name__}, not a JSON object"
+
+
+class DatabaseCredentialsError(ConfigurationError):
+    """Database credentials could not be had: a secret unreadable or malformed, or no
+    IAM token; the message names the secret or host, never a credential."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import fields
 from typing import Any
@@ -11,6 +12,7 @@ from django_lambda_bridge import conf as conf_module
 from django_lambda_bridge.conf import BridgeSettings, SettingsLayers
 from django_lambda_bridge.errors import EventError, describe_keys
 from django_lambda_bridge.kinds import Kind, classify
+from django_lambda_bridge.observability import Observer
 from django_lambda_bridge.ops import warmup as ops_warmup
 from django_lambda_bridge.startup import setup_django, warm_up
 
@@ -38,12 +40,12 @@ class LambdaHandler:
     def __init__(
         self, conf: SettingsLayers | BridgeSettings | Mapping[str, Any] | None = None
     ) -> None:
-        from django.core.handlers.wsgi import WSGIHandler
-
         from django_lambda_bridge.http.bridge import HttpBridge
+        from django_lambda_bridge.http.wsgi import BridgeWSGIHandler
 
         self.layers = _as_layers(conf)
-        self.wsgi_app = WSGIHandler()  # loads the middleware chain now, not per request
+        self.observer = Observer(self.conf)  # logs and metrics are set up once, at init
+        self.wsgi_app = BridgeWSGIHandler()  # loads the middleware chain now, not per request
         self.http = HttpBridge(self.wsgi_app)  # reads get_settings() per call
         from django_lambda_bridge import events
 
@@ -59,7 +61,9 @@ class LambdaHandler:
         return self.layers.resolve()
 
     def __call__(self, event: Any, context: Any) -> Any:
+        started = time.perf_counter()
         ops_warmup.container.note_invocation()  # every kind counts, for warm-up's cold_start
+        cold_start = ops_warmup.container.invocations == 1
         # The invoked handler's settings are the ones library code (the HTTP bridge,
         # DRF auth, dispatch) reads through get_settings(): one store, no merge.
         conf_module._active = self.layers
@@ -68,9 +72,20 @@ class LambdaHandler:
         except EventError:
             logger.error("Rejected event: %s", describe_keys(event))
             raise
-        if kind.is_http:
-            return self.http(event, context, kind)
-        return self.dispatch(event, context, kind)
+        observer = self.observer
+        observer.begin(event, context, kind, cold_start=cold_start)
+        reply: Any = None
+        failed = True
+        try:
+            with observer.segment(kind, cold_start=cold_start):
+                if kind.is_http:
+                    reply = self.http(event, context, kind)
+                else:
+                    reply = self.dispatch(event, context, kind)
+            failed = False
+            return reply
+        finally:
+            observer.end(kind, reply, (time.perf_counter() - started) * 1000, failed=failed)
 
     def dispatch(
         self, event: dict[str, Any], context: Any, kind: Kind, conf: BridgeSettings | None = None
@@ -105,4 +120,12 @@ def make_handler(settings_module: str | None = None, **options: Any) -> LambdaHa
     handler = LambdaHandler(layers)
     if conf.WARM_UP:
         warm_up()
+    from django_lambda_bridge.ops import snapstart
+
+    snapstart.refuse_init_connections(conf)  # under SnapStart, a cloned socket is a bug
+    snapstart.register_hooks()  # never called unless the function has SnapStart on
+    if conf.SHUTDOWN_ON_SIGTERM:
+        from django_lambda_bridge.ops.shutdown import install_sigterm_handler
+
+        install_sigterm_handler(handler.observer.flush)
     return handler

@@ -17,6 +17,7 @@ import binascii
 import gzip
 import json
 import logging
+import time
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -58,6 +59,7 @@ from django_lambda_bridge.events.routes import (
 from django_lambda_bridge.events.websocket import WebSocketEvent, websocket_reply
 from django_lambda_bridge.events.windows import TumblingWindow, is_tumbling_window, window_reply
 from django_lambda_bridge.kinds import Kind
+from django_lambda_bridge.observability import access
 from django_lambda_bridge.tasks.envelope import is_task_body
 
 logger = logging.getLogger("django_lambda_bridge.events")
@@ -150,6 +152,24 @@ class _Dispatcher:
         return [self.call(c) for c in calls]
 
     def call(self, call: Call) -> Any:
+        if not self.conf.ACCESS_LOG:
+            return self._call(call)
+        started = time.perf_counter()
+        outcome = "ok"
+        try:
+            return self._call(call)
+        except BaseException as exc:
+            outcome = f"failed: {type(exc).__name__}"
+            raise
+        finally:
+            access.event_line(
+                source=call.route.kind.value,
+                handler=call.route.name,
+                outcome=outcome,
+                duration_ms=(time.perf_counter() - started) * 1000,
+            )
+
+    def _call(self, call: Call) -> Any:
         route = call.route
         kwargs = {"lambda_context": self.context} if route.wants_context else {}
         atomic = self.conf.ATOMIC_RECORDS if route.atomic is None else route.atomic

@@ -67,6 +67,12 @@ def management_client(endpoint_url: str, region_name: str | None = None) -> Any:
     return client
 
 
+def reset_clients() -> None:
+    """Forget the clients (their sockets and credentials), as after a SnapStart restore."""
+    with _clients_lock:
+        _clients.clear()
+
+
 def encode_message(data: Any) -> bytes:
     """What ``post_to_connection`` sends: bytes as is, str as UTF-8, anything else as JSON."""
     if isinstance(data, bytes):

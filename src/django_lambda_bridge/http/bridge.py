@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -12,7 +13,7 @@ from django.core.handlers.wsgi import get_script_name
 from django_lambda_bridge.conf import BridgeSettings, get_settings
 from django_lambda_bridge.errors import MalformedEventError, ResponseTooLargeError
 from django_lambda_bridge.http.environ import build_environ
-from django_lambda_bridge.http.info import lambda_info
+from django_lambda_bridge.http.info import ENVIRON_KEY, LambdaInfo, lambda_info
 from django_lambda_bridge.http.response import (
     SIZE_LIMITS,
     SOURCE_NAMES,
@@ -22,7 +23,9 @@ from django_lambda_bridge.http.response import (
     problem_reply,
 )
 from django_lambda_bridge.http.static_urls import follow_script_prefix
+from django_lambda_bridge.http.wsgi import USER_ID_KEY
 from django_lambda_bridge.kinds import Kind
+from django_lambda_bridge.observability import access
 
 logger = logging.getLogger("django_lambda_bridge.http")
 
@@ -70,6 +73,13 @@ def connect_signals() -> None:
     )
 
 
+def _add_header(headers: list[tuple[str, str]], name: str, value: str) -> None:
+    """Unless the view set it: a view that sets its own request id keeps it."""
+    lowered = name.lower()
+    if not any(existing.lower() == lowered for existing, _ in headers):
+        headers.append((name, value))
+
+
 class HttpBridge:
     """Runs a WSGI app for API Gateway (v1, v2), Function URL, ALB and VPC Lattice events.
 
@@ -87,6 +97,7 @@ class HttpBridge:
         # No script-prefix save/restore here: Django sets the thread's prefix per
         # request and a Lambda process serves nothing else. In-process callers
         # (the test clients) restore theirs in testing.client.lambda_request_scope.
+        started = time.perf_counter()
         conf = self.conf if self.conf is not None else get_settings()
         multi = kind is Kind.ALB and "multiValueHeaders" in event
         try:
@@ -122,6 +133,10 @@ class HttpBridge:
             if caught is not None and conf.RAISE_EXCEPTIONS:
                 raise caught[1].with_traceback(caught[2])
             body = collector.body.getvalue()
+            info: LambdaInfo = environ[ENVIRON_KEY]
+            request_id = info.request_id or info.aws_request_id or "-"
+            if conf.REQUEST_ID_HEADER:
+                _add_header(collector.headers, conf.REQUEST_ID_HEADER, request_id)
             reply = build_reply(
                 kind,
                 collector.status,
@@ -131,6 +146,16 @@ class HttpBridge:
                 alb_multi_value=multi,
             )
             check_size(kind, reply, body, limit)
+            if conf.ACCESS_LOG:
+                access.http_line(
+                    method=environ["REQUEST_METHOD"],
+                    path=environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""),
+                    status=collector.status,
+                    duration_ms=(time.perf_counter() - started) * 1000,
+                    size=len(body),
+                    user_id=environ.get(USER_ID_KEY),
+                    request_id=request_id,
+                )
         except ResponseTooLargeError as exc:
             logger.error(
                 "Response too large for %s %s (request %s): %s",

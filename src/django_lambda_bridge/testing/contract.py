@@ -83,7 +83,8 @@ def differences(reply: DecodedReply, django: HttpResponseBase, method: str) -> l
     """What a client would see differently; empty when only expected differences remain.
 
     Expected (and not reported): header name case, how repeated headers are
-    joined, Set-Cookie formatting, ``Content-Length``, the empty body of a HEAD
+    joined, Set-Cookie formatting, ``Content-Length``, the ``X-Request-ID`` the bridge
+    adds (``REQUEST_ID_HEADER``), the empty body of a HEAD
     reply, and the size guard's 502 in place of a reply AWS would refuse.
     Streaming bodies (``FileResponse``) were consumed by the handler, so only
     their status and headers are compared.
@@ -94,6 +95,10 @@ def differences(reply: DecodedReply, django: HttpResponseBase, method: str) -> l
     if reply.status != django.status_code:
         found.append(f"status: Django answered {django.status_code}, the reply says {reply.status}")
     theirs = [(n, v) for n, v in reply.headers if n.lower() != "set-cookie"]
+    from django_lambda_bridge.conf import get_settings
+
+    # The bridge's correlation id is added on the way out: a header by design, not a drift.
+    added = get_settings().REQUEST_ID_HEADER.lower()
     ours_grouped = _grouped(django.items())
     theirs_grouped = _grouped(theirs)
     for name in sorted(set(ours_grouped) | set(theirs_grouped)):
@@ -101,6 +106,8 @@ def differences(reply: DecodedReply, django: HttpResponseBase, method: str) -> l
             continue
         mine, other = ours_grouped.get(name), theirs_grouped.get(name)
         if mine == other:
+            continue
+        if mine is None and name == added:
             continue
         if mine is None:
             found.append(f"header {name!r}: Django did not send it, the reply adds {other!r}")

@@ -1,0 +1,77 @@
+"""One log line per HTTP request and per event handler call: what ran, how it went.
+
+Only facts chosen here are logged: method, path without its query string,
+status, duration, size and the authenticated user's id for HTTP; source,
+handler, outcome and duration for events. Never headers, cookies, query
+strings or bodies, which carry tokens and personal data.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+logger = logging.getLogger("django_lambda_bridge.access")
+logger.setLevel(logging.INFO)  # an access log is INFO; the root level may be WARNING
+
+
+def http_line(
+    *,
+    method: str,
+    path: str,
+    status: int,
+    duration_ms: float,
+    size: int,
+    user_id: Any,
+    request_id: str,
+) -> None:
+    if not logger.isEnabledFor(logging.INFO):
+        return
+    logger.info(
+        "%s %s %s %.1fms %dB user=%s request=%s",
+        method,
+        path,
+        status,
+        duration_ms,
+        size,
+        "-" if user_id is None else user_id,
+        request_id,
+        extra={
+            "http_method": method,
+            "http_path": path,
+            "http_status": status,
+            "duration_ms": round(duration_ms, 3),
+            "response_bytes": size,
+            "user_id": user_id,
+        },
+    )
+
+
+def event_line(*, source: str, handler: str, outcome: str, duration_ms: float) -> None:
+    if not logger.isEnabledFor(logging.INFO):
+        return
+    logger.info(
+        "%s %s %s %.1fms",
+        source,
+        handler,
+        outcome,
+        duration_ms,
+        extra={
+            "event_source": source,
+            "event_handler": handler,
+            "outcome": outcome,
+            "duration_ms": round(duration_ms, 3),
+        },
+    )
+
+
+def reply_size(reply: Any) -> int:
+    """Bytes of the body the client gets (base64 bodies decoded, by arithmetic)."""
+    if not isinstance(reply, dict):
+        return 0
+    body = reply.get("body")
+    if not isinstance(body, str) or not body:
+        return 0
+    if reply.get("isBase64Encoded"):
+        return len(body) * 3 // 4 - body[-2:].count("=")
+    return len(body.encode())
