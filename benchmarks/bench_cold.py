@@ -33,7 +33,9 @@ from typing import Any
 
 import _common
 
-VARIANTS = ("bridge", "bridge-nowarm", "apig-wsgi")
+VARIANTS = ("bridge", "bridge-observability", "bridge-nowarm", "apig-wsgi")
+#: ``bridge-observability``: the bridge with Powertools JSON logs and EMF metrics on.
+OBSERVABILITY = {"json_logs": True, "metrics": True, "metrics_namespace": "Bench"}
 
 
 def child(variant: str, event_json: str, profile: bool) -> dict[str, Any]:
@@ -47,9 +49,10 @@ def child(variant: str, event_json: str, profile: bool) -> dict[str, Any]:
     else:
         from django_lambda_bridge import make_handler
 
-        handler = make_handler(_common.SETTINGS, warm_up=variant == "bridge")
+        options = OBSERVABILITY if variant == "bridge-observability" else {}
+        handler = make_handler(_common.SETTINGS, warm_up=variant != "bridge-nowarm", **options)
     init = time.perf_counter() - start
-    after_init = {m: m in sys.modules for m in ("boto3", "botocore")}
+    after_init = {m: m in sys.modules for m in ("boto3", "botocore", "aws_lambda_powertools")}
 
     from django_lambda_bridge.testing.context import FakeContext
 
@@ -87,6 +90,7 @@ def child(variant: str, event_json: str, profile: bool) -> dict[str, Any]:
         "boto3_after_init": after_init["boto3"],
         "botocore_after_init": after_init["botocore"],
         "boto3_after_requests": "boto3" in sys.modules,
+        "powertools_after_requests": "aws_lambda_powertools" in sys.modules,
     }
 
 
@@ -145,6 +149,7 @@ def run(samples: int, fmt: str, variants: list[str], db: str, quiet: bool) -> di
             r["boto3_after_init"] or r["botocore_after_init"] or r["boto3_after_requests"]
             for r in results
         )
+        out["powertools_imported"] = any(r["powertools_after_requests"] for r in results)
         summary[variant] = out
     return {
         "machine": _common.machine(),
@@ -162,9 +167,9 @@ def print_table(report: dict[str, Any]) -> None:
     )
     print(
         "| variant | init | first request | steady (median of 2..11) | first/steady "
-        "| modules imported by 1st request | boto3 imported |"
+        "| modules imported by 1st request | boto3 imported | Powertools imported |"
     )
-    print("|---|---:|---:|---:|---:|---:|---|")
+    print("|---|---:|---:|---:|---:|---:|---|---|")
 
     def cell(v: dict[str, float]) -> str:
         return f"{v['median']:.1f} ({v['q1']:.1f}-{v['q3']:.1f})"
@@ -173,7 +178,8 @@ def print_table(report: dict[str, Any]) -> None:
         print(
             f"| {variant} | {cell(r['init_ms'])} | {cell(r['first_ms'])} | "
             f"{cell(r['steady_ms'])} | {r['first_over_steady']:.1f}x | "
-            f"{r['new_modules_on_first_request']:.0f} | {'yes' if r['boto3_imported'] else 'no'} |"
+            f"{r['new_modules_on_first_request']:.0f} | {'yes' if r['boto3_imported'] else 'no'} | "
+            f"{'yes' if r.get('powertools_imported') else 'no'} |"
         )
 
 

@@ -71,8 +71,14 @@ def _free_port() -> int:
 class PostgresCluster:
     """One cluster: ``start()`` once, ``stop()`` removes every trace (also at exit)."""
 
-    def __init__(self, binaries: Binaries) -> None:
+    def __init__(
+        self, binaries: Binaries, *, password: str | None = None, ssl: bool = False
+    ) -> None:
         self.binaries = binaries
+        #: With a password, TCP connections need it (scram-sha-256), as on RDS; else trust.
+        self.password = password
+        self.ssl = ssl
+        self._options = ""
         self.port = 0
         self.host = HOST
         self.user = SUPERUSER
@@ -122,13 +128,20 @@ class PostgresCluster:
     def start(self) -> PostgresCluster:
         self._prepare_dir()
         atexit.register(self.stop)
+        auth = ["--auth=trust"]
+        if self.password is not None:
+            assert self._root is not None
+            pwfile = self._root / "pwfile"
+            pwfile.write_text(self.password + "\n")
+            self._give(pwfile)
+            auth = ["--auth-local=trust", "--auth-host=scram-sha-256", f"--pwfile={pwfile}"]
         init = self._run(
             self.binaries.initdb,
             "-D",
             str(self.data_dir),
             "-U",
             SUPERUSER,
-            "--auth=trust",
+            *auth,
             "--encoding=UTF8",
             "--no-locale",
             "--no-sync",
@@ -143,7 +156,8 @@ class PostgresCluster:
                 f"-c listen_addresses={HOST} -p {self.port} -k {self._root} "
                 "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
                 "-c max_connections=50"
-            )
+            ) + self._ssl_options()
+            self._options = options
             started = self._run(
                 self.binaries.pg_ctl,
                 "start",
@@ -163,6 +177,39 @@ class PostgresCluster:
             last_error = f"{started.stdout}{started.stderr}".strip() + "\n" + self._log_tail()
         self.stop()
         raise PostgresStartError(f"pg_ctl start failed three times:\n{last_error}")
+
+    def _give(self, path: Path) -> None:
+        """Hand a file to the server's user (it runs as ``postgres`` when we are root)."""
+        if os.geteuid() == 0:
+            owner = pwd.getpwnam(SUPERUSER)
+            os.chown(path, owner.pw_uid, owner.pw_gid)
+
+    def _ssl_options(self) -> str:
+        """A self-signed certificate: TLS on, plain connections still allowed."""
+        if not self.ssl:
+            return ""
+        assert self._root is not None
+        cert, key = self._root / "server.crt", self._root / "server.key"
+        made = subprocess.run(
+            ["openssl", "req", "-new", "-x509", "-days", "2", "-nodes", "-subj", "/CN=127.0.0.1",
+             "-keyout", str(key), "-out", str(cert)],
+            capture_output=True, text=True, check=False, timeout=60,
+        )  # fmt: skip
+        if made.returncode != 0:
+            raise PostgresStartError(f"openssl could not make a certificate:\n{made.stderr}")
+        key.chmod(0o600)
+        self._give(cert)
+        self._give(key)
+        return f" -c ssl=on -c ssl_cert_file={cert} -c ssl_key_file={key}"
+
+    def restart(self) -> None:
+        """Stop and start the server on the same port: every connection dies."""
+        done = self._run(
+            self.binaries.pg_ctl, "restart", "-w", "-t", "60", "-m", "fast",
+            "-D", str(self.data_dir), "-l", str(self.log_file), "-o", self._options,
+        )  # fmt: skip
+        if done.returncode != 0:
+            raise PostgresStartError(f"pg_ctl restart failed:\n{done.stderr}{self._log_tail()}")
 
     def _log_tail(self, lines: int = 20) -> str:
         try:
