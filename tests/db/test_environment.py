@@ -150,7 +150,9 @@ def test_a_password_rotation_mid_run_is_picked_up_by_the_next_connection(
         cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                     "WHERE application_name = %s", [env.name])  # fmt: skip
     assert env.get("/count/") == {"connections": 1}  # new connection, with the new password
-    refused = [line for line in env.json_lines() if "refused the credentials" in line.get("message", "")]
+    refused = [
+        line for line in env.json_lines() if "refused the credentials" in line.get("message", "")
+    ]
     assert len(refused) == 1
     assert role.password not in env.log()
 

@@ -70,4 +70,6 @@ def test_without_a_proxy_the_same_report_is_only_debug(role, caplog):
 def test_a_proxy_host_is_recognised_by_name():
     conn = bridge_connection({"HOST": "app.proxy-abc123.eu-west-1.rds.amazonaws.com"})
     assert conn.behind_proxy is True
-    assert bridge_connection({"HOST": "db.abc123.eu-west-1.rds.amazonaws.com"}).behind_proxy is False
+    assert (
+        bridge_connection({"HOST": "db.abc123.eu-west-1.rds.amazonaws.com"}).behind_proxy is False
+    )

@@ -1,0 +1,187 @@
+"""Access log, Powertools JSON logs, EMF metrics and the correlation id, through the handler."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from django_lambda_bridge.errors import ConfigurationError
+from django_lambda_bridge.handler import LambdaHandler
+from django_lambda_bridge.ops import warmup
+from django_lambda_bridge.testing.context import FakeContext
+from django_lambda_bridge.testing.events import apigw_rest_event, http_event
+from django_lambda_bridge.testing.records import sqs_event, sqs_record
+from tests.test_startup import run
+
+pytestmark = pytest.mark.django_db  # views with sessions and auth
+
+
+def header(reply, name):
+    return {k.lower(): v for k, v in reply["headers"].items()}.get(name.lower())
+
+
+@pytest.fixture
+def observed(monkeypatch):
+    """A handler with options; the root logger's handlers are given back afterwards."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    monkeypatch.setattr(warmup, "container", warmup.ContainerState())  # a cold container
+
+    def make(**options):
+        return LambdaHandler(options)
+
+    yield make
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    for handler in handlers:
+        root.addHandler(handler)
+    root.setLevel(level)
+
+
+def lines(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+
+def test_the_reply_carries_api_gateways_request_id(observed):
+    event = http_event("v2", "GET", "/echo/")
+    reply = observed()(event, FakeContext())
+    assert header(reply, "X-Request-ID") == event["requestContext"]["requestId"]
+    off = observed(request_id_header="")(http_event("v2", "GET", "/echo/"), FakeContext())
+    assert header(off, "X-Request-ID") is None
+
+
+def test_json_logs_carry_the_context_cold_start_and_correlation_id(observed, capsys):
+    handler = observed(json_logs=True, service_name="exchange")
+    context = FakeContext()
+    first = http_event("v1", "GET", "/echo/")
+    handler(first, context)
+    handler(http_event("v1", "GET", "/boom/"), context)
+    out = lines(capsys.readouterr().out)
+    access = [line for line in out if line.get("http_path")]
+    assert [(a["http_status"], a["cold_start"]) for a in access] == [(200, True), (500, False)]
+    assert access[0]["correlation_id"] == first["requestContext"]["requestId"]
+    assert access[0]["function_request_id"] == context.aws_request_id
+    assert access[0]["function_name"] == context.function_name
+    assert access[0]["service"] == "exchange"
+    assert access[0]["http_method"] == "GET" and access[0]["http_path"] == "/prod/echo/"
+    assert access[0]["response_bytes"] > 0 and access[0]["duration_ms"] > 0
+    django_error = [line for line in out if line.get("message", "").startswith("Internal Server")]
+    assert django_error and django_error[0]["request"] == "GET /prod/boom/"
+
+
+def test_the_access_line_names_the_authenticated_user(observed, caplog):
+    user = get_user_model().objects.create_user("alice")
+    handler = observed()
+    authorizer = {"claims": {"cognito:username": "alice"}}
+    with caplog.at_level(logging.INFO, logger="django_lambda_bridge.access"):
+        handler(apigw_rest_event("GET", "/whoami/", authorizer=authorizer), FakeContext())
+        handler(apigw_rest_event("GET", "/echo/"), FakeContext())
+    access = [r for r in caplog.records if r.name == "django_lambda_bridge.access"]
+    assert [(r.http_status, r.user_id) for r in access] == [(200, user.pk), (200, None)]
+    assert f"user={user.pk}" in access[0].getMessage()
+
+
+def test_each_record_gets_a_line_with_its_outcome(observed, caplog):
+    handler = observed()
+    event = sqs_event(
+        sqs_record({"op": "ok"}, queue="eventsapp-jobs"),
+        sqs_record({"op": "fail"}, queue="eventsapp-jobs"),
+    )
+    with caplog.at_level(logging.INFO, logger="django_lambda_bridge.access"):
+        handler(event, FakeContext())
+    access = [r for r in caplog.records if r.name == "django_lambda_bridge.access"]
+    assert [r.event_source for r in access] == ["sqs", "sqs"]
+    assert access[0].outcome == "ok"
+    assert access[1].outcome.startswith("failed: ")
+    assert all(r.event_handler.startswith("tests.events.eventsapp") for r in access)
+
+
+def test_the_access_log_can_be_turned_off(observed, caplog):
+    with caplog.at_level(logging.INFO, logger="django_lambda_bridge.access"):
+        observed(access_log=False)(http_event("v2", "GET", "/echo/"), FakeContext())
+    assert not [r for r in caplog.records if r.name == "django_lambda_bridge.access"]
+
+
+SECRETS = ("Bearer-SECRET-1", "SECRET-2-cookie", "SECRET-3-body", "SECRET-4-query")
+
+
+def test_credentials_cookies_and_bodies_never_reach_the_logs(observed, capsys, settings):
+    settings.LAMBDA_BRIDGE = {"PROXY_SECRET": "SECRET-5-proxy" * 4}
+    handler = observed(json_logs=True, metrics=True, metrics_namespace="Tests")
+    headers = {"Authorization": SECRETS[0], "Cookie": f"sessionid={SECRETS[1]}"}
+    for method, path in (("POST", "/upload/"), ("GET", "/boom/"), ("POST", "/nowhere/")):
+        event = http_event(
+            "v2", method, path, headers=headers, body=SECRETS[2], query={"token": SECRETS[3]}
+        )
+        handler(event, FakeContext())
+    logging.getLogger("tests").warning("login", extra={"password": "SECRET-6", "token": "SECRET-7"})
+    captured = capsys.readouterr()
+    text = captured.out + captured.err
+    assert "Internal Server Error: /boom/" in text  # Django's own record, with its request
+    assert '"password":"[redacted]"' in text
+    for secret in (*SECRETS, "SECRET-5-proxy", "SECRET-6", "SECRET-7"):
+        assert secret not in text
+
+
+def test_emf_metrics_count_requests_errors_and_cold_starts(observed, capsys):
+    handler = observed(metrics=True, metrics_namespace="Tests", service_name="svc")
+    for path in ("/echo/", "/nowhere/", "/boom/"):
+        handler(http_event("v2", "GET", path), FakeContext())
+    handler(
+        sqs_event(
+            sqs_record({"op": "ok"}, queue="eventsapp-jobs"),
+            sqs_record({"op": "fail"}, queue="eventsapp-jobs"),
+        ),
+        FakeContext(),
+    )
+    emf = [
+        {k: v[0] if isinstance(v, list) else v for k, v in line.items()}
+        for line in lines(capsys.readouterr().out)
+        if "_aws" in line
+    ]
+    assert [(m["Requests"], m["Http4xx"], m["Http5xx"]) for m in emf[:3]] == [
+        (1, 0, 0), (1, 1, 0), (1, 0, 1)
+    ]  # fmt: skip
+    assert emf[0]["ColdStart"] == 1 and all("ColdStart" not in m for m in emf[1:])
+    assert emf[3]["BatchItemFailures"] == 1 and emf[3]["EventFailures"] == 0
+    assert all(m["service"] == "svc" and m["Latency"] >= 0 for m in emf[:3])
+
+
+def test_metrics_need_a_namespace(observed, monkeypatch):
+    monkeypatch.delenv("POWERTOOLS_METRICS_NAMESPACE", raising=False)
+    with pytest.raises(ConfigurationError, match="METRICS_NAMESPACE"):
+        observed(metrics=True)
+
+
+def test_tracing_without_the_xray_sdk_says_what_to_install(observed, monkeypatch):
+    monkeypatch.setitem(sys.modules, "aws_xray_sdk", None)  # as if not installed
+    with pytest.raises(ConfigurationError, match="pip install aws-xray-sdk"):
+        observed(tracing=True)
+
+
+COLD_PATH = """
+import json, sys
+from django_lambda_bridge import make_handler
+from django_lambda_bridge.testing.context import FakeContext
+from django_lambda_bridge.testing.events import http_event
+handler = make_handler("tests.runlambda_settings", **{options})
+reply = handler(http_event("v2", "GET", "/echo/"), FakeContext())
+print(json.dumps([reply["statusCode"]] + [m in sys.modules
+      for m in ("aws_lambda_powertools", "boto3", "botocore")]))
+"""
+
+
+@pytest.mark.parametrize(
+    ("options", "loaded"),
+    [({}, [False, False, False]), ({"json_logs": True}, [True, False, True])],
+)
+def test_nothing_heavy_is_imported_on_the_http_path_unless_switched_on(options, loaded):
+    done = run(COLD_PATH.format(options=options))
+    assert done.returncode == 0, done.stderr
+    status, *modules = json.loads(done.stdout.strip().splitlines()[-1])
+    assert status == 200
+    assert modules == loaded
