@@ -7,7 +7,6 @@ from django.core.checks import run_checks
 from django.db import connection
 
 from django_lambda_bridge import deploy_checks as dc
-
 from tests import settings as test_settings
 
 INSTALLED = [a for a in test_settings.INSTALLED_APPS if a != "django.contrib.admin"]
@@ -68,7 +67,8 @@ def test_an_unknown_function_timeout_is_reported(settings, monkeypatch):
     monkeypatch.delenv("LAMBDA_BRIDGE_FUNCTION_TIMEOUT", raising=False)
     settings.LAMBDA_BRIDGE = {}
     (message,) = dc.check_deadline_fits()
-    assert "unknown" in message.msg and "LAMBDA_BRIDGE_FUNCTION_TIMEOUT" in message.hint
+    assert "unknown" in message.msg
+    assert "LAMBDA_BRIDGE_FUNCTION_TIMEOUT" in message.hint
 
 
 def test_persistent_connections_need_health_checks(settings):

@@ -67,10 +67,13 @@ def test_json_logs_carry_the_context_cold_start_and_correlation_id(observed, cap
     assert access[0]["function_request_id"] == context.aws_request_id
     assert access[0]["function_name"] == context.function_name
     assert access[0]["service"] == "exchange"
-    assert access[0]["http_method"] == "GET" and access[0]["http_path"] == "/prod/echo/"
-    assert access[0]["response_bytes"] > 0 and access[0]["duration_ms"] > 0
+    assert access[0]["http_method"] == "GET"
+    assert access[0]["http_path"] == "/prod/echo/"
+    assert access[0]["response_bytes"] > 0
+    assert access[0]["duration_ms"] > 0
     django_error = [line for line in out if line.get("message", "").startswith("Internal Server")]
-    assert django_error and django_error[0]["request"] == "GET /prod/boom/"
+    assert django_error
+    assert django_error[0]["request"] == "GET /prod/boom/"
 
 
 def test_the_access_line_names_the_authenticated_user(observed, caplog):
@@ -146,8 +149,10 @@ def test_emf_metrics_count_requests_errors_and_cold_starts(observed, capsys):
     assert [(m["Requests"], m["Http4xx"], m["Http5xx"]) for m in emf[:3]] == [
         (1, 0, 0), (1, 1, 0), (1, 0, 1)
     ]  # fmt: skip
-    assert emf[0]["ColdStart"] == 1 and all("ColdStart" not in m for m in emf[1:])
-    assert emf[3]["BatchItemFailures"] == 1 and emf[3]["EventFailures"] == 0
+    assert emf[0]["ColdStart"] == 1
+    assert all("ColdStart" not in m for m in emf[1:])
+    assert emf[3]["BatchItemFailures"] == 1
+    assert emf[3]["EventFailures"] == 0
     assert all(m["service"] == "svc" and m["Latency"] >= 0 for m in emf[:3])
 
 

@@ -90,7 +90,8 @@ def test_a_rotation_mid_run_costs_one_refused_attempt(role, secret, secret_reads
         assert current_user(conn) == role.name  # new connection: refused, re-read, retried
     assert secret_reads == [name, name]
     warnings = [r.getMessage() for r in caplog.records if r.name == "django_lambda_bridge.db"]
-    assert len(warnings) == 1 and "reading the secret again" in warnings[0]
+    assert len(warnings) == 1
+    assert "reading the secret again" in warnings[0]
     assert "rotated-password-1" not in caplog.text
 
 
@@ -143,7 +144,8 @@ def iam_db(role, **options):
 def test_iam_tokens_are_reused_until_shortly_before_expiry(lambda_aws_env, role, frozen_clock):
     host, port = role.cluster.host, role.cluster.port
     token = iam.auth_token(host, port, role.name, "eu-west-1")
-    assert "X-Amz-Signature=" in token and token.startswith(f"{host}:{port}/?")
+    assert "X-Amz-Signature=" in token
+    assert token.startswith(f"{host}:{port}/?")
     role.set_password(token)  # the server plays RDS: this token is the password
     conn = iam_db(role)
     assert current_user(conn) == role.name

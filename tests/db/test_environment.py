@@ -129,7 +129,8 @@ def test_a_server_restart_between_invocations_costs_nothing(environments, role, 
     auth_cluster.restart()  # the environment's connection is now dead; it does not know
     role.admin = superuser_connection(auth_cluster)  # ours died too
     assert env.get("/count/") == {"connections": 1}  # health check: reconnected first
-    assert role.backends() and role.backends() != old
+    assert role.backends()
+    assert role.backends() != old
     reply = env.invoke(sqs_event(sqs_record("ok", queue="env-jobs")))
     assert reply == {"batchItemFailures": []}
 
@@ -177,8 +178,11 @@ def test_every_invocation_writes_its_metrics(environments):
     emf = [line for line in env.json_lines() if "_aws" in line]
     assert len(emf) == 2
     http, batch = ({k: v[0] if isinstance(v, list) else v for k, v in m.items()} for m in emf)
-    assert http["Requests"] == 1.0 and http["Http5xx"] == 0.0 and http["ColdStart"] == 1.0
-    assert batch["BatchItemFailures"] == 1.0 and "ColdStart" not in batch
+    assert http["Requests"] == 1.0
+    assert http["Http5xx"] == 0.0
+    assert http["ColdStart"] == 1.0
+    assert batch["BatchItemFailures"] == 1.0
+    assert "ColdStart" not in batch
     assert {m["Name"] for m in http["_aws"]["CloudWatchMetrics"][0]["Metrics"]} >= {
         "Requests", "Http4xx", "Http5xx", "Latency"
     }  # fmt: skip

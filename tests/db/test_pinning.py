@@ -52,7 +52,8 @@ def test_a_real_difference_is_still_set_and_reported_once_behind_a_proxy(role, c
         assert session_time_zone(conn) == "UTC"
         conn.close()
     pins = [r for r in caplog.records if "pins an RDS Proxy session" in r.getMessage()]
-    assert len(pins) == 1 and pins[0].levelno == logging.WARNING
+    assert len(pins) == 1
+    assert pins[0].levelno == logging.WARNING
     assert "SET TIME ZONE 'UTC'" in pins[0].getMessage()
     assert "ALTER ROLE" in pins[0].getMessage()
 

@@ -61,7 +61,8 @@ def test_hooks_are_registered_with_the_runtime(monkeypatch):
     runtime.register_after_restore = after.append
     monkeypatch.setitem(sys.modules, "snapshot_restore_py", runtime)
     assert snapstart.register_hooks() is True
-    assert before == [snapstart.before_snapshot] and after == [snapstart.after_restore]
+    assert before == [snapstart.before_snapshot]
+    assert after == [snapstart.after_restore]
     monkeypatch.setitem(sys.modules, "snapshot_restore_py", None)
     assert snapstart.register_hooks() is False  # not in a SnapStart runtime: a no-op
 
@@ -75,4 +76,5 @@ def test_shutdown_closes_connections_and_flushes_pending_metrics(capsys):
     shut_down(metrics.flush)
     assert connection.connection is None
     emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if "_aws" in line]
-    assert len(emf) == 1 and emf[0]["Requests"] in (1.0, [1.0])
+    assert len(emf) == 1
+    assert emf[0]["Requests"] in (1.0, [1.0])
