@@ -51,13 +51,32 @@ ROOT_URLCONF = "callback_service.urls"
 WSGI_APPLICATION = "callback_service.wsgi.application"
 TEMPLATES = []
 
+def conn_max_age():
+    """DJANGO_CONN_MAX_AGE: seconds, or "none" to keep the connection for the process's life."""
+    raw = os.environ.get("DJANGO_CONN_MAX_AGE", "0").strip().lower()
+    return None if raw == "none" else int(raw)
+
+
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'callback.sqlite3'}",
-        conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 0),
-        conn_health_checks=True,
+        conn_max_age=conn_max_age(),
+        conn_health_checks=True,  # a connection that died while frozen is replaced first
     )
 }
+# On AWS the password is not in DATABASE_URL: it is read from the secret when a
+# connection opens, and read again once if the server refuses it (a rotation).
+if os.environ.get("DJANGO_DB_SECRET_ARN"):
+    DATABASES["default"]["ENGINE"] = "django_lambda_bridge.db.backends.postgresql"
+    DATABASES["default"]["LAMBDA_BRIDGE"] = {"SECRET_ID": os.environ["DJANGO_DB_SECRET_ARN"]}
+
+# Read by the Lambda handler only: JSON logs and EMF metrics when the template
+# asks for them (runserver and the tests keep plain logs).
+LAMBDA_BRIDGE = {
+    "JSON_LOGS": os.environ.get("LAMBDA_JSON_LOGS", "0") == "1",
+    "METRICS": bool(os.environ.get("POWERTOOLS_METRICS_NAMESPACE")),
+}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "en-us"
@@ -128,8 +147,9 @@ TASKS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # One handler, on the root logger: on Lambda, JSON_LOGS puts Powertools' in its place,
+    # so every record comes out once, as JSON.
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {
-        "callbacks": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    },
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {"callbacks": {"level": os.environ.get("LOG_LEVEL", "INFO")}},
 }

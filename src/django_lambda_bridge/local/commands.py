@@ -9,6 +9,7 @@ Both take the template's environment for the function, overridden by an
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -162,7 +163,10 @@ def _invoke(args: argparse.Namespace) -> int:
     environment = function_environment(function, env)
     os.environ.clear()
     os.environ.update(environment)
-    handler = worker.load_handler(str(function.code_uri), function.handler)
-    reply = handler(event, FakeContext(function_name=function.name))
+    # What the function prints is its log (JSON logs, EMF metrics): stderr here, as
+    # `sam local invoke` does, so stdout holds the reply alone.
+    with contextlib.redirect_stdout(sys.stderr):
+        handler = worker.load_handler(str(function.code_uri), function.handler)
+        reply = handler(event, FakeContext(function_name=function.name))
     print(json.dumps(reply, indent=2, default=str))
     return 0

@@ -100,7 +100,11 @@ class Worker:
         self.process = subprocess.Popen(
             command, env=self.env, stdout=subprocess.PIPE, stderr=None, text=True
         )
+        deadline = time.monotonic() + START_SECONDS
         ready = _read_line(self.process, START_SECONDS)
+        while ready not in ("ready", None, "") and time.monotonic() < deadline:
+            print(ready, flush=True)  # the function's own output during init (JSON logs)
+            ready = _read_line(self.process, max(0.0, deadline - time.monotonic()))
         if ready == "ready":
             _forward(self.process)
         else:
