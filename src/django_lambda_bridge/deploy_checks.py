@@ -180,17 +180,17 @@ def check_deadline_fits(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
                 id="django_lambda_bridge.W047",
             )
         ]
-    usable = int(timeout * conf.DEADLINE_MARGIN_FRACTION)
-    if usable >= conf.DEADLINE_MARGIN_MS:
+    if conf.DEADLINE_MARGIN_MS < timeout:
         return []
+    usable = int(timeout * conf.DEADLINE_MARGIN_FRACTION)
     return [
         CheckWarning(
             f"DEADLINE_MARGIN_MS={conf.DEADLINE_MARGIN_MS} does not fit the {timeout} ms "
-            f"function timeout: at most {usable} ms (DEADLINE_MARGIN_FRACTION="
-            f"{conf.DEADLINE_MARGIN_FRACTION}) is kept, so a batch handler has less time to "
-            "finish after the last record starts than you asked for.",
-            hint="Raise the function Timeout, or lower DEADLINE_MARGIN_MS to what the slowest "
-            "record needs.",
+            f"function timeout, so it is never used as set: each batch keeps {usable} ms "
+            f"(DEADLINE_MARGIN_FRACTION={conf.DEADLINE_MARGIN_FRACTION} of the time left) "
+            "instead.",
+            hint="Raise the function Timeout, or set DEADLINE_MARGIN_MS to what the slowest "
+            "record needs, below the timeout.",
             id="django_lambda_bridge.W047",
         )
     ]

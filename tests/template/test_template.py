@@ -318,3 +318,50 @@ def test_the_arm64_build_carries_aarch64_binaries(wheels, tmp_path):
         machines = {elf_machine(b) for b in binaries}
         assert machines == {ELF_MACHINE["arm64"]}, (name, machines)
     assert checked == ["ExchangeApiFunction"]
+
+
+def test_no_database_password_is_baked_into_the_deployment(tmp_path):
+    """The password is read from the secret when a connection opens (so a rotation needs
+    no redeploy), with GetSecretValue granted; connections persist, health-checked."""
+    assert "SecretString:password" not in TEMPLATE.read_text()
+    template = load_template()
+    env = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert env["DJANGO_DB_SECRET_ARN"] == {
+        "Fn::If": ["HasDatabase", {"Ref": "DatabaseSecretArn"}, ""]
+    }
+    assert "{{resolve" not in json.dumps(env["DATABASE_URL"])
+    grant = {
+        "Fn::If": [
+            "HasDatabase",
+            {"Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+                            "Resource": {"Ref": "DatabaseSecretArn"}}]},
+            {"Ref": "AWS::NoValue"},
+        ]
+    }  # fmt: skip
+    for name, function in functions(template).items():
+        assert grant in function["Policies"], name
+    # What both services' settings make of that environment.
+    for service in ("exchange", "callback"):
+        code = (
+            "import django, json; from django.conf import settings; django.setup(); "
+            "db = settings.DATABASES['default']; "
+            "print(json.dumps([db['ENGINE'], db['CONN_MAX_AGE'], db['CONN_HEALTH_CHECKS'], "
+            "db['LAMBDA_BRIDGE'], db['PASSWORD'], settings.LAMBDA_BRIDGE]))"
+        )
+        run = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=ROOT / "example_project" / service,
+            capture_output=True, text=True, timeout=60,
+            env={**os.environ, "DJANGO_SETTINGS_MODULE": f"{service}_service.settings",
+                 "DJANGO_CONN_MAX_AGE": env["DJANGO_CONN_MAX_AGE"],
+                 "DJANGO_DB_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:1:secret:db",
+                 "DATABASE_URL": "postgres://db.example.com:5432/app?sslmode=require",
+                 "LAMBDA_JSON_LOGS": env["LAMBDA_JSON_LOGS"],
+                 "POWERTOOLS_METRICS_NAMESPACE": "Stack"},
+        )  # fmt: skip
+        assert run.returncode == 0, run.stderr
+        assert json.loads(run.stdout) == [
+            "django_lambda_bridge.db.backends.postgresql", None, True,
+            {"SECRET_ID": "arn:aws:secretsmanager:eu-west-1:1:secret:db"}, "",
+            {"JSON_LOGS": True, "METRICS": True},
+        ], service  # fmt: skip
