@@ -190,3 +190,23 @@ def test_nothing_heavy_is_imported_on_the_http_path_unless_switched_on(options, 
     status, *modules = json.loads(done.stdout.strip().splitlines()[-1])
     assert status == 200
     assert modules == loaded
+
+
+@pytest.mark.parametrize("fmt", ["alb", "alb-multi"])
+def test_an_alb_request_is_correlated_by_the_load_balancers_trace_id(observed, fmt):
+    event = http_event(fmt, "GET", "/echo/", headers={"X-Amzn-Trace-Id": "Root=1-abc-def"})
+    reply = observed()(event, FakeContext())
+    found = header(reply, "X-Request-ID") if "headers" in reply else None
+    if found is None:
+        found = {k.lower(): v for k, v in reply["multiValueHeaders"].items()}["x-request-id"][0]
+    assert found == "Root=1-abc-def"
+
+
+def test_a_malformed_event_still_gets_an_access_line(observed, caplog):
+    event = http_event("v2", "GET", "/echo/")
+    event["headers"] = "not a mapping"
+    with caplog.at_level(logging.INFO, logger="django_lambda_bridge.access"):
+        reply = observed()(event, FakeContext())
+    assert reply["statusCode"] == 400
+    access = [r for r in caplog.records if r.name == "django_lambda_bridge.access"]
+    assert [(r.http_status, r.http_method) for r in access] == [(400, "-")]

@@ -180,7 +180,7 @@ def check_deadline_fits(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
                 id="django_lambda_bridge.W047",
             )
         ]
-    if conf.DEADLINE_MARGIN_MS < timeout:
+    if timeout > conf.DEADLINE_MARGIN_MS:
         return []
     usable = int(timeout * conf.DEADLINE_MARGIN_FRACTION)
     return [

@@ -6,6 +6,7 @@ import logging
 import sys
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.handlers.wsgi import get_script_name
@@ -13,7 +14,7 @@ from django.core.handlers.wsgi import get_script_name
 from django_lambda_bridge.conf import BridgeSettings, get_settings
 from django_lambda_bridge.errors import MalformedEventError, ResponseTooLargeError
 from django_lambda_bridge.http.environ import build_environ
-from django_lambda_bridge.http.info import ENVIRON_KEY, LambdaInfo, lambda_info
+from django_lambda_bridge.http.info import lambda_info
 from django_lambda_bridge.http.response import (
     SIZE_LIMITS,
     SOURCE_NAMES,
@@ -26,6 +27,7 @@ from django_lambda_bridge.http.static_urls import follow_script_prefix
 from django_lambda_bridge.http.wsgi import USER_ID_KEY
 from django_lambda_bridge.kinds import Kind
 from django_lambda_bridge.observability import access
+from django_lambda_bridge.observability.correlation import correlation_id
 
 logger = logging.getLogger("django_lambda_bridge.http")
 
@@ -80,6 +82,17 @@ def _add_header(headers: list[tuple[str, str]], name: str, value: str) -> None:
         headers.append((name, value))
 
 
+@dataclass
+class _Facts:
+    """What the access line says about a request, filled in as it becomes known."""
+
+    request_id: str
+    method: str = "-"
+    path: str = "-"
+    size: int = 0
+    user_id: Any = None
+
+
 class HttpBridge:
     """Runs a WSGI app for API Gateway (v1, v2), Function URL, ALB and VPC Lattice events.
 
@@ -94,11 +107,34 @@ class HttpBridge:
         connect_signals()
 
     def __call__(self, event: dict[str, Any], context: Any, kind: Kind) -> dict[str, Any]:
+        started = time.perf_counter()
+        conf = self.conf if self.conf is not None else get_settings()
+        facts = _Facts(request_id=correlation_id(event, context))
+        reply = self._respond(event, context, kind, conf, facts)
+        if conf.ACCESS_LOG:  # every reply, the bridge's own 400/500/502 ones too
+            status = reply.get("statusCode")
+            access.http_line(
+                method=facts.method,
+                path=facts.path,
+                status=status if isinstance(status, int) else 0,
+                duration_ms=(time.perf_counter() - started) * 1000,
+                size=facts.size,
+                user_id=facts.user_id,
+                request_id=facts.request_id,
+            )
+        return reply
+
+    def _respond(
+        self,
+        event: dict[str, Any],
+        context: Any,
+        kind: Kind,
+        conf: BridgeSettings,
+        facts: _Facts,
+    ) -> dict[str, Any]:
         # No script-prefix save/restore here: Django sets the thread's prefix per
         # request and a Lambda process serves nothing else. In-process callers
         # (the test clients) restore theirs in testing.client.lambda_request_scope.
-        started = time.perf_counter()
-        conf = self.conf if self.conf is not None else get_settings()
         multi = kind is Kind.ALB and "multiValueHeaders" in event
         try:
             environ = build_environ(event, context, kind, conf)
@@ -121,6 +157,8 @@ class HttpBridge:
                 f"Malformed {kind.value} event: it could not be translated to a request.",
                 alb_multi_value=multi,
             )
+        facts.method = environ["REQUEST_METHOD"]
+        facts.path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
         limit = conf.RESPONSE_SIZE_LIMIT or SIZE_LIMITS[kind]
         collector = ResponseCollector(limit, SOURCE_NAMES[kind])
         follow_script_prefix(get_script_name(environ))
@@ -133,10 +171,9 @@ class HttpBridge:
             if caught is not None and conf.RAISE_EXCEPTIONS:
                 raise caught[1].with_traceback(caught[2])
             body = collector.body.getvalue()
-            info: LambdaInfo = environ[ENVIRON_KEY]
-            request_id = info.request_id or info.aws_request_id or "-"
+            facts.user_id, facts.size = environ.get(USER_ID_KEY), len(body)
             if conf.REQUEST_ID_HEADER:
-                _add_header(collector.headers, conf.REQUEST_ID_HEADER, request_id)
+                _add_header(collector.headers, conf.REQUEST_ID_HEADER, facts.request_id)
             reply = build_reply(
                 kind,
                 collector.status,
@@ -146,16 +183,6 @@ class HttpBridge:
                 alb_multi_value=multi,
             )
             check_size(kind, reply, body, limit)
-            if conf.ACCESS_LOG:
-                access.http_line(
-                    method=environ["REQUEST_METHOD"],
-                    path=environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""),
-                    status=collector.status,
-                    duration_ms=(time.perf_counter() - started) * 1000,
-                    size=len(body),
-                    user_id=environ.get(USER_ID_KEY),
-                    request_id=request_id,
-                )
         except ResponseTooLargeError as exc:
             logger.error(
                 "Response too large for %s %s (request %s): %s",

@@ -19,10 +19,20 @@ def correlation_id(event: Any, context: Any) -> str:
         if isinstance(rc, Mapping) and isinstance(rc.get("requestId"), str) and rc["requestId"]:
             return str(rc["requestId"])
         if isinstance(rc, Mapping) and "elb" in rc:
-            headers = event.get("headers")
-            if isinstance(headers, Mapping):
-                trace = headers.get("x-amzn-trace-id")
-                if isinstance(trace, str) and trace:
-                    return trace
+            trace = _alb_trace_id(event)
+            if trace:
+                return trace
     value = getattr(context, "aws_request_id", None)
     return value if isinstance(value, str) and value else "-"
+
+
+def _alb_trace_id(event: Mapping[str, Any]) -> str:
+    """The load balancer's own ``X-Amzn-Trace-Id`` (the last one, in multi-value mode)."""
+    headers = event.get("headers")
+    if isinstance(headers, Mapping) and isinstance(headers.get("x-amzn-trace-id"), str):
+        return str(headers["x-amzn-trace-id"])
+    multi = event.get("multiValueHeaders")
+    values = multi.get("x-amzn-trace-id") if isinstance(multi, Mapping) else None
+    if isinstance(values, list) and values and isinstance(values[-1], str):
+        return values[-1]
+    return ""
