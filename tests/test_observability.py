@@ -210,3 +210,18 @@ def test_a_malformed_event_still_gets_an_access_line(observed, caplog):
     assert reply["statusCode"] == 400
     access = [r for r in caplog.records if r.name == "django_lambda_bridge.access"]
     assert [(r.http_status, r.http_method) for r in access] == [(400, "-")]
+
+
+@pytest.mark.parametrize(
+    ("wsgi_path", "logged"),
+    [
+        ("/caf\u00c3\u00a9/", "/café/"),  # UTF-8 bytes as latin-1, as WSGI has them
+        ("/a\n200 forged line", "/a\\n200 forged line"),
+        ("/\ud800/", "/\\ud800/"),
+    ],
+)
+def test_a_logged_path_is_readable_one_line_and_always_encodable(wsgi_path, logged):
+    from django_lambda_bridge.observability.access import printable
+
+    assert printable(wsgi_path) == logged
+    printable(wsgi_path).encode("utf-8")  # never a UnicodeEncodeError in a log handler

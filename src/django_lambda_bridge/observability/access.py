@@ -15,6 +15,21 @@ logger = logging.getLogger("django_lambda_bridge.access")
 logger.setLevel(logging.INFO)  # an access log is INFO; the root level may be WARNING
 
 
+def printable(wsgi_text: str) -> str:
+    """A WSGI string (UTF-8 bytes as latin-1) as readable, single-line text.
+
+    Control characters are escaped so a path cannot forge a log line, and text
+    that cannot be encoded (lone surrogates) cannot break the log handler.
+    """
+    try:
+        text = wsgi_text.encode("latin-1").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        text = wsgi_text.encode("utf-8", "backslashreplace").decode("utf-8")
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+
+
 def http_line(
     *,
     method: str,
@@ -27,6 +42,7 @@ def http_line(
 ) -> None:
     if not logger.isEnabledFor(logging.INFO):
         return
+    method, path, request_id = printable(method), printable(path), printable(request_id)
     logger.info(
         "%s %s %s %.1fms %dB user=%s request=%s",
         method,
@@ -63,15 +79,3 @@ def event_line(*, source: str, handler: str, outcome: str, duration_ms: float) -
             "duration_ms": round(duration_ms, 3),
         },
     )
-
-
-def reply_size(reply: Any) -> int:
-    """Bytes of the body the client gets (base64 bodies decoded, by arithmetic)."""
-    if not isinstance(reply, dict):
-        return 0
-    body = reply.get("body")
-    if not isinstance(body, str) or not body:
-        return 0
-    if reply.get("isBase64Encoded"):
-        return len(body) * 3 // 4 - body[-2:].count("=")
-    return len(body.encode())
