@@ -53,9 +53,10 @@ def test_parameter_overrides_and_conditions():
     assert read.apis["CallbackHttpApi"].stage == "dev"
     api = read.functions["CallbackApiFunction"]
     assert api.environment["LAMBDA_BRIDGE_FUNCTION_TIMEOUT"] == "60"
-    # With a database the URL needs the secret, which only the deployed stack has.
-    assert "DATABASE_URL" in api.unresolved
-    assert "DATABASE_URL" not in api.environment
+    # No credentials in the URL: the password is read from the secret at connect time.
+    assert api.environment["DATABASE_URL"] == "postgres://db.local:5432/app?sslmode=require"
+    assert api.environment["DJANGO_DB_SECRET_ARN"] == ""  # the parameter's default
+    assert api.environment["DJANGO_CONN_MAX_AGE"] == "none"
 
 
 def write(tmp_path, body, code=True):
