@@ -78,3 +78,22 @@ def test_shutdown_closes_connections_and_flushes_pending_metrics(capsys):
     emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if "_aws" in line]
     assert len(emf) == 1
     assert emf[0]["Requests"] in (1.0, [1.0])
+
+
+def test_the_sigterm_handler_chains_to_the_one_before_it_once():
+    import signal
+
+    from django_lambda_bridge.ops.shutdown import install_sigterm_handler
+
+    calls = []
+    before = signal.getsignal(signal.SIGTERM)
+    try:
+        signal.signal(signal.SIGTERM, lambda signum, frame: calls.append(signum))
+        flushed = []
+        install_sigterm_handler(lambda: flushed.append(1))
+        install_sigterm_handler(lambda: flushed.append(2))  # a second handler replaces ours
+        signal.getsignal(signal.SIGTERM)(signal.SIGTERM, None)
+        assert flushed == [2]
+        assert calls == [signal.SIGTERM]  # the earlier, foreign handler still runs, once
+    finally:
+        signal.signal(signal.SIGTERM, before)

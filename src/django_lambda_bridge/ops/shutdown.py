@@ -25,6 +25,8 @@ def install_sigterm_handler(flush: Callable[[], None]) -> bool:
     if threading.current_thread() is not threading.main_thread():
         return False  # signal handlers can only be set from the main thread
     previous = signal.getsignal(signal.SIGTERM)
+    # A second handler in one process (a test suite) replaces ours rather than chaining.
+    previous = getattr(previous, "chained", previous)
 
     def on_sigterm(signum: int, frame: FrameType | None) -> Any:
         shut_down(flush)
@@ -32,6 +34,7 @@ def install_sigterm_handler(flush: Callable[[], None]) -> bool:
             return previous(signum, frame)
         sys.exit(0)
 
+    on_sigterm.chained = previous  # type: ignore[attr-defined]
     signal.signal(signal.SIGTERM, on_sigterm)
     return True
 
