@@ -73,6 +73,10 @@ class LambdaHandler:
             logger.error("Rejected event: %s", describe_keys(event))
             raise
         observer = self.observer
+        if observer.idle:  # no JSON logs, metrics or traces: nothing to wrap around the call
+            if kind.is_http:
+                return self.http(event, context, kind)
+            return self.dispatch(event, context, kind)
         observer.begin(event, context, kind, cold_start=cold_start)
         reply: Any = None
         failed = True

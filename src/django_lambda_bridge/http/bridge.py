@@ -6,7 +6,6 @@ import logging
 import sys
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from django.core.handlers.wsgi import get_script_name
@@ -14,7 +13,7 @@ from django.core.handlers.wsgi import get_script_name
 from django_lambda_bridge.conf import BridgeSettings, get_settings
 from django_lambda_bridge.errors import MalformedEventError, ResponseTooLargeError
 from django_lambda_bridge.http.environ import build_environ
-from django_lambda_bridge.http.info import lambda_info
+from django_lambda_bridge.http.info import ENVIRON_KEY, LambdaInfo, lambda_info
 from django_lambda_bridge.http.response import (
     SIZE_LIMITS,
     SOURCE_NAMES,
@@ -24,7 +23,7 @@ from django_lambda_bridge.http.response import (
     problem_reply,
 )
 from django_lambda_bridge.http.static_urls import follow_script_prefix
-from django_lambda_bridge.http.wsgi import USER_ID_KEY
+from django_lambda_bridge.http.wsgi import USER_KEY, authenticated_user_id
 from django_lambda_bridge.kinds import Kind
 from django_lambda_bridge.observability import access
 from django_lambda_bridge.observability.correlation import correlation_id
@@ -78,19 +77,22 @@ def connect_signals() -> None:
 def _add_header(headers: list[tuple[str, str]], name: str, value: str) -> None:
     """Unless the view set it: a view that sets its own request id keeps it."""
     lowered = name.lower()
-    if not any(existing.lower() == lowered for existing, _ in headers):
-        headers.append((name, value))
+    for existing, _ in headers:
+        if existing.lower() == lowered:
+            return
+    headers.append((name, value))
 
 
-@dataclass
 class _Facts:
     """What the access line says about a request, filled in as it becomes known."""
 
-    request_id: str
-    method: str = "-"
-    path: str = "-"
-    size: int = 0
-    user_id: Any = None
+    __slots__ = ("method", "path", "request_id", "size", "user")
+
+    def __init__(self) -> None:
+        self.method = self.path = "-"
+        self.request_id = ""
+        self.size = 0
+        self.user: Any = None
 
 
 class HttpBridge:
@@ -109,9 +111,9 @@ class HttpBridge:
     def __call__(self, event: dict[str, Any], context: Any, kind: Kind) -> dict[str, Any]:
         started = time.perf_counter()
         conf = self.conf if self.conf is not None else get_settings()
-        facts = _Facts(request_id=correlation_id(event, context))
+        facts = _Facts()
         reply = self._respond(event, context, kind, conf, facts)
-        if conf.ACCESS_LOG:  # every reply, the bridge's own 400/500/502 ones too
+        if conf.ACCESS_LOG and access.enabled():  # every reply, the bridge's own ones too
             status = reply.get("statusCode")
             access.http_line(
                 method=facts.method,
@@ -119,8 +121,8 @@ class HttpBridge:
                 status=status if isinstance(status, int) else 0,
                 duration_ms=(time.perf_counter() - started) * 1000,
                 size=facts.size,
-                user_id=facts.user_id,
-                request_id=facts.request_id,
+                user_id=authenticated_user_id(facts.user),
+                request_id=facts.request_id or correlation_id(event, context),
             )
         return reply
 
@@ -157,6 +159,8 @@ class HttpBridge:
                 f"Malformed {kind.value} event: it could not be translated to a request.",
                 alb_multi_value=multi,
             )
+        info: LambdaInfo = environ[ENVIRON_KEY]
+        facts.request_id = info.request_id or info.aws_request_id or "-"
         facts.method = environ["REQUEST_METHOD"]
         facts.path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
         limit = conf.RESPONSE_SIZE_LIMIT or SIZE_LIMITS[kind]
@@ -171,7 +175,7 @@ class HttpBridge:
             if caught is not None and conf.RAISE_EXCEPTIONS:
                 raise caught[1].with_traceback(caught[2])
             body = collector.body.getvalue()
-            facts.user_id, facts.size = environ.get(USER_ID_KEY), len(body)
+            facts.user, facts.size = environ.get(USER_KEY), len(body)
             if conf.REQUEST_ID_HEADER:
                 _add_header(collector.headers, conf.REQUEST_ID_HEADER, facts.request_id)
             reply = build_reply(

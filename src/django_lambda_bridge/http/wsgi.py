@@ -7,25 +7,25 @@ from typing import Any
 from django.core.handlers.wsgi import WSGIHandler
 from django.utils.functional import empty
 
-#: Environ key holding the authenticated user's primary key (or None) after the response.
-USER_ID_KEY = "django_lambda_bridge.user_id"
+#: Environ key holding ``request.user`` as the view left it (maybe lazy), after the response.
+USER_KEY = "django_lambda_bridge.user"
 
 
 class BridgeWSGIHandler(WSGIHandler):
     def get_response(self, request: Any) -> Any:
         response = super().get_response(request)
-        request.environ[USER_ID_KEY] = authenticated_user_id(request)
+        # Kept as is; read only if an access line is written (authenticated_user_id).
+        request.environ[USER_KEY] = request.__dict__.get("user")
         return response
 
 
-def authenticated_user_id(request: Any) -> Any:
-    """The user the view authenticated, without a query for views that never asked.
+def authenticated_user_id(user: Any) -> Any:
+    """The id of the user the view authenticated, without a query for views that never asked.
 
     ``AuthenticationMiddleware`` leaves a lazy object that only a look at the
     user resolves (a session lookup); DRF sets the user it authenticated on the
     Django request. A lazy user nobody looked at is not resolved here.
     """
-    user = request.__dict__.get("user")
     if user is None:
         return None
     wrapped = getattr(user, "_wrapped", None) if "_wrapped" in vars(user) else user

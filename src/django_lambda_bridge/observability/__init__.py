@@ -57,6 +57,8 @@ class Observer:
             self.metrics = EmfMetrics(namespace, service)
         if conf.TRACING:
             self.tracer = _tracer(service)
+        #: Nothing to do around an invocation: the handler skips begin/end altogether.
+        self.idle = self.logger is None and self.metrics is None and self.tracer is None
 
     def begin(self, event: Any, context: Any, kind: Kind, *, cold_start: bool) -> None:
         if self.logger is not None:

@@ -11,8 +11,22 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+#: INFO, and no level of its own: the function's log level decides (Lambda's
+#: ApplicationLogLevel, or Powertools' under JSON_LOGS). Below INFO a line costs one check.
 logger = logging.getLogger("django_lambda_bridge.access")
-logger.setLevel(logging.INFO)  # an access log is INFO; the root level may be WARNING
+
+
+def enabled() -> bool:
+    """Whether a line would be written: callers skip gathering its facts when not."""
+    return logger.isEnabledFor(logging.INFO)
+
+
+def _emit(message: str, args: tuple[Any, ...], fields: dict[str, Any]) -> None:
+    """``logger.info`` without its stack walk for the caller, which is always this module."""
+    record = logger.makeRecord(
+        logger.name, logging.INFO, __file__, 0, message, args, None, "access", fields
+    )
+    logger.handle(record)
 
 
 def printable(wsgi_text: str) -> str:
@@ -43,16 +57,10 @@ def http_line(
     if not logger.isEnabledFor(logging.INFO):
         return
     method, path, request_id = printable(method), printable(path), printable(request_id)
-    logger.info(
+    _emit(
         "%s %s %s %.1fms %dB user=%s request=%s",
-        method,
-        path,
-        status,
-        duration_ms,
-        size,
-        "-" if user_id is None else user_id,
-        request_id,
-        extra={
+        (method, path, status, duration_ms, size, "-" if user_id is None else user_id, request_id),
+        {
             "http_method": method,
             "http_path": path,
             "http_status": status,
@@ -66,13 +74,10 @@ def http_line(
 def event_line(*, source: str, handler: str, outcome: str, duration_ms: float) -> None:
     if not logger.isEnabledFor(logging.INFO):
         return
-    logger.info(
+    _emit(
         "%s %s %s %.1fms",
-        source,
-        handler,
-        outcome,
-        duration_ms,
-        extra={
+        (source, handler, outcome, duration_ms),
+        {
             "event_source": source,
             "event_handler": handler,
             "outcome": outcome,
