@@ -353,9 +353,9 @@ def _free_port() -> int:
 
 def serve_until_interrupted(emulator: Emulator, lines: list[str]) -> None:
     """Print the start lines, then reload changed workers every second until Ctrl-C."""
-    for line in lines:
-        print(line, flush=True)
-    try:
+    try:  # a Ctrl-C (or SIGTERM) right after the last line is printed still stops cleanly
+        for line in lines:
+            print(line, flush=True)
         while True:
             time.sleep(1)
             for name in emulator.reload_changed():
