@@ -109,21 +109,22 @@ class HttpBridge:
         connect_signals()
 
     def __call__(self, event: dict[str, Any], context: Any, kind: Kind) -> dict[str, Any]:
-        started = time.perf_counter()
         conf = self.conf if self.conf is not None else get_settings()
+        if not (conf.ACCESS_LOG and access.enabled()):
+            return self._respond(event, context, kind, conf, None)
+        started = time.perf_counter()
         facts = _Facts()
         reply = self._respond(event, context, kind, conf, facts)
-        if conf.ACCESS_LOG and access.enabled():  # every reply, the bridge's own ones too
-            status = reply.get("statusCode")
-            access.http_line(
-                method=facts.method,
-                path=facts.path,
-                status=status if isinstance(status, int) else 0,
-                duration_ms=(time.perf_counter() - started) * 1000,
-                size=facts.size,
-                user_id=authenticated_user_id(facts.user),
-                request_id=facts.request_id or correlation_id(event, context),
-            )
+        status = reply.get("statusCode")  # every reply: the bridge's own 400/500/502 too
+        access.http_line(
+            method=facts.method,
+            path=facts.path,
+            status=status if isinstance(status, int) else 0,
+            duration_ms=(time.perf_counter() - started) * 1000,
+            size=facts.size,
+            user_id=authenticated_user_id(facts.user),
+            request_id=facts.request_id or correlation_id(event, context),
+        )
         return reply
 
     def _respond(
@@ -132,7 +133,7 @@ class HttpBridge:
         context: Any,
         kind: Kind,
         conf: BridgeSettings,
-        facts: _Facts,
+        facts: _Facts | None,
     ) -> dict[str, Any]:
         # No script-prefix save/restore here: Django sets the thread's prefix per
         # request and a Lambda process serves nothing else. In-process callers
@@ -159,10 +160,9 @@ class HttpBridge:
                 f"Malformed {kind.value} event: it could not be translated to a request.",
                 alb_multi_value=multi,
             )
-        info: LambdaInfo = environ[ENVIRON_KEY]
-        facts.request_id = info.request_id or info.aws_request_id or "-"
-        facts.method = environ["REQUEST_METHOD"]
-        facts.path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+        if facts is not None:
+            facts.method = environ["REQUEST_METHOD"]
+            facts.path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
         limit = conf.RESPONSE_SIZE_LIMIT or SIZE_LIMITS[kind]
         collector = ResponseCollector(limit, SOURCE_NAMES[kind])
         follow_script_prefix(get_script_name(environ))
@@ -175,9 +175,17 @@ class HttpBridge:
             if caught is not None and conf.RAISE_EXCEPTIONS:
                 raise caught[1].with_traceback(caught[2])
             body = collector.body.getvalue()
-            facts.user, facts.size = environ.get(USER_KEY), len(body)
+            request_id = ""
             if conf.REQUEST_ID_HEADER:
-                _add_header(collector.headers, conf.REQUEST_ID_HEADER, facts.request_id)
+                info: LambdaInfo = environ[ENVIRON_KEY]
+                request_id = info.request_id or info.aws_request_id or "-"
+                _add_header(collector.headers, conf.REQUEST_ID_HEADER, request_id)
+            if facts is not None:
+                facts.user, facts.size, facts.request_id = (
+                    environ.get(USER_KEY),
+                    len(body),
+                    request_id,
+                )
             reply = build_reply(
                 kind,
                 collector.status,
