@@ -89,6 +89,8 @@ def test_pinning_options_behind_a_proxy(settings):
         assert dc.check_proxy_pinning() == []
         proxied["OPTIONS"]["assume_role"] = "owner"
         assert [m.id for m in dc.check_proxy_pinning()] == ["django_lambda_bridge.W048"]
+        proxied["LAMBDA_BRIDGE"] = "not a dict"  # E050's to report; this check carries on
+        assert [m.id for m in dc.check_proxy_pinning()] == ["django_lambda_bridge.W048"]
     finally:
         del settings.DATABASES["proxied"]
 
@@ -107,3 +109,27 @@ def test_the_checks_run_with_deploy_only(settings):
     deploy = {m.id for m in run_checks(include_deployment_checks=True)}
     assert "django_lambda_bridge.W040" in deploy
     assert "django_lambda_bridge.W040" not in {m.id for m in run_checks()}
+
+
+@pytest.mark.parametrize(
+    ("entry", "match"),
+    [
+        ({"ENGINE": "django_lambda_bridge.db.backends.postgresql",
+          "LAMBDA_BRIDGE": {"IAM_AUTH": True, "SECRET_ID": "x"}}, "not both"),
+        ({"ENGINE": "django.db.backends.postgresql",
+          "LAMBDA_BRIDGE": {"SECRET_ID": "x"}}, "only the django_lambda_bridge"),
+    ],
+)  # fmt: skip
+def test_database_options_are_checked_before_the_first_query(settings, entry, match):
+    from django_lambda_bridge.checks import check_database_options
+
+    settings.DATABASES["checked"] = entry
+    try:
+        (message,) = check_database_options()
+        assert message.id == "django_lambda_bridge.E050"
+        assert match in message.msg
+        entry["LAMBDA_BRIDGE"] = {}
+        entry["ENGINE"] = "django_lambda_bridge.db.backends.postgresql"
+        assert check_database_options() == []
+    finally:
+        del settings.DATABASES["checked"]

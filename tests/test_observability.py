@@ -193,13 +193,14 @@ def test_nothing_heavy_is_imported_on_the_http_path_unless_switched_on(options, 
 
 
 @pytest.mark.parametrize("fmt", ["alb", "alb-multi"])
-def test_an_alb_request_is_correlated_by_the_load_balancers_trace_id(observed, fmt):
+def test_an_alb_request_is_correlated_by_lambdas_id_not_a_client_header(observed, fmt):
     event = http_event(fmt, "GET", "/echo/", headers={"X-Amzn-Trace-Id": "Root=1-abc-def"})
-    reply = observed()(event, FakeContext())
+    context = FakeContext()
+    reply = observed()(event, context)
     found = header(reply, "X-Request-ID") if "headers" in reply else None
     if found is None:
         found = {k.lower(): v for k, v in reply["multiValueHeaders"].items()}["x-request-id"][0]
-    assert found == "Root=1-abc-def"
+    assert found == context.aws_request_id  # an ALB passes a client's trace Root on
 
 
 def test_a_malformed_event_still_gets_an_access_line(observed, caplog):
@@ -208,6 +209,7 @@ def test_a_malformed_event_still_gets_an_access_line(observed, caplog):
     with caplog.at_level(logging.INFO, logger="django_lambda_bridge.access"):
         reply = observed()(event, FakeContext())
     assert reply["statusCode"] == 400
+    assert header(reply, "X-Request-ID") == event["requestContext"]["requestId"]
     access = [r for r in caplog.records if r.name == "django_lambda_bridge.access"]
     assert [(r.http_status, r.http_method) for r in access] == [(400, "-")]
 
@@ -225,3 +227,37 @@ def test_a_logged_path_is_readable_one_line_and_always_encodable(wsgi_path, logg
 
     assert printable(wsgi_path) == logged
     printable(wsgi_path).encode("utf-8")  # never a UnicodeEncodeError in a log handler
+
+
+def test_json_logs_are_written_once_whatever_the_service_is_called(observed, capsys):
+    observed(json_logs=True, service_name="tests.observed")
+    logging.getLogger("tests.observed").warning("only once")
+    out = [line for line in lines(capsys.readouterr().out) if line["message"] == "only once"]
+    assert len(out) == 1
+    assert out[0]["service"] == "tests.observed"
+
+
+class SlottedUser:
+    __slots__ = ("pk",)
+    is_authenticated = True
+
+    def __init__(self, pk):
+        self.pk = pk
+
+
+@pytest.mark.parametrize(
+    ("user", "expected"),
+    [(None, None), ("api-key-client", None), (SlottedUser(7), 7)],
+)
+def test_any_kind_of_request_user_gives_an_id_or_none(user, expected):
+    from django.contrib.auth.models import AnonymousUser
+    from django.utils.functional import SimpleLazyObject
+
+    from django_lambda_bridge.http.wsgi import authenticated_user_id
+
+    assert authenticated_user_id(user) == expected
+    assert authenticated_user_id(AnonymousUser()) is None
+    looked_at = []
+    lazy = SimpleLazyObject(lambda: looked_at.append(1) or SlottedUser(3))
+    assert authenticated_user_id(lazy) is None  # nobody looked: not resolved now
+    assert looked_at == []

@@ -61,7 +61,40 @@ def check_proxy(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMess
     return messages
 
 
+#: The ENGINE of our PostgreSQL backend (``db.backends.postgresql``).
+BRIDGE_ENGINE = "django_lambda_bridge.db.backends.postgresql"
+
+
+def check_database_options(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """A bad ``DATABASES[alias]['LAMBDA_BRIDGE']`` fails here, not at the first query."""
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    from django_lambda_bridge.db.options import database_options
+
+    found: list[checks.CheckMessage] = []
+    for alias, db in settings.DATABASES.items():
+        if db.get("ENGINE") != BRIDGE_ENGINE:
+            if db.get("LAMBDA_BRIDGE"):
+                found.append(
+                    checks.Error(
+                        f"DATABASES[{alias!r}] has a LAMBDA_BRIDGE key, which only the "
+                        f"{BRIDGE_ENGINE} backend reads: its ENGINE ({db.get('ENGINE')!r}) "
+                        "ignores it.",
+                        hint=f"Set ENGINE to {BRIDGE_ENGINE!r}.",
+                        id="django_lambda_bridge.E050",
+                    )
+                )
+            continue
+        try:
+            database_options(alias, db)
+        except ImproperlyConfigured as exc:
+            found.append(checks.Error(str(exc), id="django_lambda_bridge.E050"))
+    return found
+
+
 def register() -> None:
     checks.register(check_settings)
+    checks.register(check_database_options, checks.Tags.database)
     checks.register(check_stage_prefix)
     checks.register(check_proxy, checks.Tags.security, checks.Tags.urls)

@@ -219,7 +219,9 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
             )
         return value
     if key == "REQUEST_ID_HEADER":
-        if not isinstance(value, str) or not all(c.isalnum() or c == "-" for c in value):
+        if not isinstance(value, str) or not all(
+            (c.isascii() and c.isalnum()) or c == "-" for c in value
+        ):
             raise ConfigurationError(
                 "LAMBDA_BRIDGE['REQUEST_ID_HEADER'] must be a header name (letters, digits, "
                 f"'-') or '', got {value!r}."

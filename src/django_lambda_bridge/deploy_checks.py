@@ -7,6 +7,7 @@ in the function itself: ``django-lambda-bridge manage -f api -- check --deploy``
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -202,7 +203,8 @@ def check_proxy_pinning(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
 
     found: list[CheckMessage] = []
     for alias, db in settings.DATABASES.items():
-        proxy = (db.get("LAMBDA_BRIDGE") or {}).get("RDS_PROXY")
+        options = db.get("LAMBDA_BRIDGE")
+        proxy = options.get("RDS_PROXY") if isinstance(options, Mapping) else None
         if not (proxy or (proxy is None and is_proxy_host(str(db.get("HOST") or "")))):
             continue
         for cause in option_pins(db.get("OPTIONS") or {}):

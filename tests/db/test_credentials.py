@@ -178,11 +178,17 @@ def test_iam_auth_refuses_a_plain_connection_setting(lambda_aws_env, role):
         ({"IAM_AUTH": True, "SECRET_ID": "x"}, "not both"),
         ({"SECRET_MAX_AGE": -1}, "SECRET_MAX_AGE"),
         ({"SECRETID": "x"}, "Unknown key"),
+        ({"SECRET_ID": "x", "NAME": ""}, "needs NAME"),
+        ({"SECRET_ID": "x", "OPTIONS": {"pool": True}}, "OPTIONS\\['pool'\\]"),
     ],
 )
 def test_bad_options_fail_with_a_clear_message(options, match):
+    entry = {"HOST": "db", "USER": "u", "LAMBDA_BRIDGE": options}
+    for key in ("NAME", "OPTIONS"):
+        if key in options:
+            entry[key] = options.pop(key)
     with pytest.raises(ImproperlyConfigured, match=match):
-        bridge_connection({"HOST": "db", "USER": "u", "LAMBDA_BRIDGE": options})
+        bridge_connection(entry)
 
 
 def test_the_stock_error_is_kept_when_no_credentials_are_managed(role):
@@ -193,3 +199,24 @@ def test_the_stock_error_is_kept_when_no_credentials_are_managed(role):
     with pytest.raises(OperationalError, match="password authentication failed"):
         current_user(conn)
     assert psycopg2  # the driver Django uses here
+
+
+def test_credentials_are_hidden_from_error_reports(role, secret, secret_reads):
+    """Django's error report (DEBUG page, mail_admins) shows frame locals; not these."""
+    import sys
+
+    from django.views.debug import ExceptionReporter
+
+    name, _ = secret
+    in_secret = role.password
+    role.set_password("changed-so-the-secret-is-refused")
+    conn = secret_db(role.cluster, name)
+    try:
+        current_user(conn)
+    except OperationalError:
+        frames = ExceptionReporter(None, *sys.exc_info()).get_traceback_frames()
+    ours = [f for f in frames if "django_lambda_bridge/db/" in f["filename"]]
+    assert ours  # the backend's frames are in the report
+    shown = "\n".join(f"{k}={v}" for f in ours for k, v in f["vars"])
+    assert "conn_params=********************" in shown
+    assert in_secret not in shown

@@ -19,8 +19,9 @@ from django_lambda_bridge.errors import DatabaseCredentialsError
 TOKEN_LIFETIME_SECONDS = 900
 TOKEN_REUSE_SECONDS = TOKEN_LIFETIME_SECONDS - 60
 
-#: Seconds on a monotonic clock; tests move it forward.
-clock = time.monotonic
+#: Wall-clock seconds, as token expiry is (a frozen environment's monotonic clock may
+#: not have advanced); tests move it forward.
+clock = time.time
 
 _lock = threading.Lock()
 _tokens: dict[tuple[str, int, str, str], tuple[str, float]] = {}

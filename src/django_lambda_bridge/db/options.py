@@ -20,7 +20,7 @@ _KEYS = ("SECRET_ID", "SECRET_MAX_AGE", "IAM_AUTH", "REGION", "RDS_PROXY")
 @dataclass(frozen=True)
 class DatabaseOptions:
     #: Secrets Manager secret (name or ARN) with ``username`` and ``password`` (and
-    #: optionally ``host``, ``port``, ``dbname``), as RDS-managed secrets have.
+    #: optionally ``host`` and ``port``), as RDS-managed secrets have.
     SECRET_ID: str = ""
     SECRET_MAX_AGE: int = DEFAULT_SECRET_MAX_AGE
     #: Connect with an RDS IAM authentication token instead of a password.
@@ -55,6 +55,17 @@ def database_options(alias: str, settings_dict: Mapping[str, Any]) -> DatabaseOp
     max_age = options.SECRET_MAX_AGE
     if isinstance(max_age, bool) or not isinstance(max_age, int) or max_age < 0:
         raise ImproperlyConfigured(f"{where}['SECRET_MAX_AGE'] must be an int of 0 or more.")
+    if (options.IAM_AUTH or options.SECRET_ID) and (settings_dict.get("OPTIONS") or {}).get("pool"):
+        raise ImproperlyConfigured(
+            f"DATABASES[{alias!r}]: OPTIONS['pool'] opens its connections with the credentials "
+            "it was built with, so a rotated password or an expired IAM token would break it. "
+            "Leave pooling off on Lambda (one connection per environment, CONN_MAX_AGE)."
+        )
+    if options.SECRET_ID and settings_dict.get("NAME") == "":
+        raise ImproperlyConfigured(
+            f"DATABASES[{alias!r}] with SECRET_ID needs NAME (the database name), as any "
+            "PostgreSQL entry does; the secret supplies the user and password."
+        )
     if options.IAM_AUTH and options.SECRET_ID:
         raise ImproperlyConfigured(
             f"{where} sets both IAM_AUTH and SECRET_ID: a connection authenticates with an "

@@ -21,7 +21,6 @@ class SecretCredentials:
     password: str
     host: str = ""
     port: int | None = None
-    dbname: str = ""
 
     def __repr__(self) -> str:  # never the password, in a traceback or a log
         return f"SecretCredentials(username={self.username!r}, host={self.host!r})"
@@ -59,7 +58,7 @@ def _credentials(secret_id: str, value: Any) -> SecretCredentials:
             f"The database secret {secret_id!r} needs string 'username' and 'password' keys "
             f"(it has: {', '.join(sorted(str(k) for k in value)) or 'none'})."
         )
-    host, dbname, port = value.get("host"), value.get("dbname"), value.get("port")
+    host, port = value.get("host"), value.get("port")
     if isinstance(port, str) and port.isdigit():
         port = int(port)
     return SecretCredentials(
@@ -67,7 +66,6 @@ def _credentials(secret_id: str, value: Any) -> SecretCredentials:
         password=password,
         host=host if isinstance(host, str) else "",
         port=port if isinstance(port, int) and not isinstance(port, bool) else None,
-        dbname=dbname if isinstance(dbname, str) else "",
     )
 
 

@@ -152,7 +152,7 @@ class _Dispatcher:
         return [self.call(c) for c in calls]
 
     def call(self, call: Call) -> Any:
-        if not self.conf.ACCESS_LOG:
+        if not (self.conf.ACCESS_LOG and access.enabled()):
             return self._call(call)
         started = time.perf_counter()
         outcome = "ok"

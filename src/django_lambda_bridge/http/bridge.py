@@ -13,7 +13,7 @@ from django.core.handlers.wsgi import get_script_name
 from django_lambda_bridge.conf import BridgeSettings, get_settings
 from django_lambda_bridge.errors import MalformedEventError, ResponseTooLargeError
 from django_lambda_bridge.http.environ import build_environ
-from django_lambda_bridge.http.info import ENVIRON_KEY, LambdaInfo, lambda_info
+from django_lambda_bridge.http.info import lambda_info
 from django_lambda_bridge.http.response import (
     SIZE_LIMITS,
     SOURCE_NAMES,
@@ -83,14 +83,17 @@ def _add_header(headers: list[tuple[str, str]], name: str, value: str) -> None:
     headers.append((name, value))
 
 
+def _id_header(conf: BridgeSettings, request_id: str) -> list[tuple[str, str]]:
+    return [(conf.REQUEST_ID_HEADER, request_id)] if conf.REQUEST_ID_HEADER else []
+
+
 class _Facts:
     """What the access line says about a request, filled in as it becomes known."""
 
-    __slots__ = ("method", "path", "request_id", "size", "user")
+    __slots__ = ("method", "path", "size", "user")
 
     def __init__(self) -> None:
         self.method = self.path = "-"
-        self.request_id = ""
         self.size = 0
         self.user: Any = None
 
@@ -110,21 +113,27 @@ class HttpBridge:
 
     def __call__(self, event: dict[str, Any], context: Any, kind: Kind) -> dict[str, Any]:
         conf = self.conf if self.conf is not None else get_settings()
-        if not (conf.ACCESS_LOG and access.enabled()):
-            return self._respond(event, context, kind, conf, None)
+        logged = conf.ACCESS_LOG and access.enabled()
+        # One id for the reply header, the access line and the JSON logs' correlation_id.
+        request_id = correlation_id(event, context) if logged or conf.REQUEST_ID_HEADER else ""
+        if not logged:
+            return self._respond(event, context, kind, conf, request_id, None)
         started = time.perf_counter()
         facts = _Facts()
-        reply = self._respond(event, context, kind, conf, facts)
-        status = reply.get("statusCode")  # every reply: the bridge's own 400/500/502 too
-        access.http_line(
-            method=facts.method,
-            path=facts.path,
-            status=status if isinstance(status, int) else 0,
-            duration_ms=(time.perf_counter() - started) * 1000,
-            size=facts.size,
-            user_id=authenticated_user_id(facts.user),
-            request_id=facts.request_id or correlation_id(event, context),
-        )
+        reply = self._respond(event, context, kind, conf, request_id, facts)
+        try:
+            status = reply.get("statusCode")  # every reply: the bridge's own 400/500/502 too
+            access.http_line(
+                method=facts.method,
+                path=facts.path,
+                status=status if isinstance(status, int) else 0,
+                duration_ms=(time.perf_counter() - started) * 1000,
+                size=facts.size,
+                user_id=authenticated_user_id(facts.user),
+                request_id=request_id,
+            )
+        except Exception:  # a log line must never fail a request that was served
+            logger.warning("Could not write the access line", exc_info=True)
         return reply
 
     def _respond(
@@ -133,6 +142,7 @@ class HttpBridge:
         context: Any,
         kind: Kind,
         conf: BridgeSettings,
+        request_id: str,
         facts: _Facts | None,
     ) -> dict[str, Any]:
         # No script-prefix save/restore here: Django sets the thread's prefix per
@@ -146,7 +156,11 @@ class HttpBridge:
                 "Malformed %s event (request %s): %s", kind.value, _request_id(context), exc
             )
             return problem_reply(
-                kind, 400, f"Malformed {kind.value} event: {exc}", alb_multi_value=multi
+                kind,
+                400,
+                f"Malformed {kind.value} event: {exc}",
+                alb_multi_value=multi,
+                headers=_id_header(conf, request_id),
             )
         except Exception:
             # A shape our checks let through but translation chokes on: still the
@@ -159,6 +173,7 @@ class HttpBridge:
                 400,
                 f"Malformed {kind.value} event: it could not be translated to a request.",
                 alb_multi_value=multi,
+                headers=_id_header(conf, request_id),
             )
         if facts is not None:
             facts.method = environ["REQUEST_METHOD"]
@@ -175,17 +190,10 @@ class HttpBridge:
             if caught is not None and conf.RAISE_EXCEPTIONS:
                 raise caught[1].with_traceback(caught[2])
             body = collector.body.getvalue()
-            request_id = ""
             if conf.REQUEST_ID_HEADER:
-                info: LambdaInfo = environ[ENVIRON_KEY]
-                request_id = info.request_id or info.aws_request_id or "-"
                 _add_header(collector.headers, conf.REQUEST_ID_HEADER, request_id)
             if facts is not None:
-                facts.user, facts.size, facts.request_id = (
-                    environ.get(USER_KEY),
-                    len(body),
-                    request_id,
-                )
+                facts.user, facts.size = environ.get(USER_KEY), len(body)
             reply = build_reply(
                 kind,
                 collector.status,
@@ -208,6 +216,7 @@ class HttpBridge:
                 502,
                 str(exc),
                 alb_multi_value=multi,
+                headers=_id_header(conf, request_id),
                 size_bytes=exc.size,
                 limit_bytes=exc.limit,
             )
@@ -225,6 +234,7 @@ class HttpBridge:
                 500,
                 "The server failed to handle this request.",
                 alb_multi_value=multi,
+                headers=_id_header(conf, request_id),
                 request_id=_request_id(context),
             )
         return reply

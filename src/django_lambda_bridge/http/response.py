@@ -266,6 +266,7 @@ def problem_reply(
     detail: str,
     *,
     alb_multi_value: bool = False,
+    headers: list[tuple[str, str]] | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
     """An RFC 9457 problem document in the source's reply format."""
@@ -273,7 +274,7 @@ def problem_reply(
     return build_reply(
         kind,
         status,
-        [("Content-Type", "application/problem+json")],
+        [("Content-Type", "application/problem+json"), *(headers or ())],
         json.dumps(document).encode("utf-8"),
         text_types=("application/",),
         alb_multi_value=alb_multi_value,

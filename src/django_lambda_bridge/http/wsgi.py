@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.handlers.wsgi import WSGIHandler
-from django.utils.functional import empty
+from django.utils.functional import LazyObject, empty
 
 #: Environ key holding ``request.user`` as the view left it (maybe lazy), after the response.
 USER_KEY = "django_lambda_bridge.user"
@@ -28,9 +28,10 @@ def authenticated_user_id(user: Any) -> Any:
     """
     if user is None:
         return None
-    wrapped = getattr(user, "_wrapped", None) if "_wrapped" in vars(user) else user
-    if wrapped is empty or wrapped is None:
+    if isinstance(user, LazyObject):
+        user = user.__dict__.get("_wrapped", empty)  # never evaluates it
+        if user is empty or user is None:
+            return None
+    if not getattr(user, "is_authenticated", False):
         return None
-    if not getattr(wrapped, "is_authenticated", False):
-        return None
-    return getattr(wrapped, "pk", None)
+    return getattr(user, "pk", None)

@@ -1,6 +1,6 @@
 """Powertools Logger JSON for every log record of the process, with secrets kept out.
 
-The Powertools handler replaces the root logger's handlers (the Lambda
+A handler with Powertools' JSON formatter replaces the root logger's handlers (the Lambda
 runtime's plain-text one), so Django's, the library's and the project's own
 ``logging.getLogger(__name__)`` records all come out as one JSON object per
 line, each with the invocation's Lambda context, ``cold_start`` and
@@ -10,11 +10,11 @@ line, each with the invocation's Lambda context, ``cold_start`` and
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
 #: Extra keys whose values are credentials or personal data, whoever logs them.
@@ -71,15 +71,36 @@ _FORMAT_KEYS = frozenset(
 )
 
 
-def install_json_logs(service: str) -> Logger:
-    """Make the Powertools handler the root logger's only handler; return the Logger."""
-    powertools = Logger(service=service, logger_formatter=SafeJsonFormatter(), stream=sys.stdout)
+def install_json_logs(service: str) -> SafeJsonFormatter:
+    """Make a Powertools-formatted handler the root logger's only one; return its formatter.
+
+    Powertools' ``Logger`` class is not used: it adds its handler to the logger named
+    after the service too, so a project logger of that name ("callbacks") would write
+    every record twice.
+    """
+    formatter = SafeJsonFormatter()
+    formatter.append_keys(service=service)
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(formatter)
     root = logging.getLogger()
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    root.addHandler(powertools.registered_handler)
-    root.setLevel(powertools.log_level)
-    return powertools
+    for existing in list(root.handlers):
+        root.removeHandler(existing)
+    root.addHandler(handler)
+    root.setLevel(log_level())
+    return formatter
+
+
+def log_level() -> str:
+    """Powertools' own rule: ``POWERTOOLS_LOG_LEVEL``, else the function's, else INFO."""
+    for name in ("POWERTOOLS_LOG_LEVEL", "AWS_LAMBDA_LOG_LEVEL"):
+        value = os.environ.get(name, "").strip().upper()
+        if value in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            return value
+        if value == "WARN":
+            return "WARNING"
+        if value == "FATAL":
+            return "CRITICAL"
+    return "INFO"
 
 
 def context_keys(context: Any, *, cold_start: bool, correlation_id: str) -> dict[str, Any]:

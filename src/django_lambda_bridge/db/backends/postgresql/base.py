@@ -3,7 +3,7 @@
 ``ENGINE = "django_lambda_bridge.db.backends.postgresql"`` and a ``LAMBDA_BRIDGE``
 key in the database entry (see ``db.options``):
 
-- ``SECRET_ID``: user and password (and host, port, name where the entry leaves
+- ``SECRET_ID``: user and password (and host and port, where the entry leaves
   them empty) come from that Secrets Manager secret, cached; when the server
   refuses the password, the secret is read again once and the connect retried,
   so a rotation costs one failed attempt, not an error.
@@ -16,10 +16,11 @@ Everything else is Django's backend: settings, pooling, health checks.
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Any
 
 from django.db.backends.postgresql import base
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_variables
 
 from django_lambda_bridge.db import iam
 from django_lambda_bridge.db.options import DatabaseOptions, database_options, is_proxy_host
@@ -39,8 +40,6 @@ def is_auth_failure(exc: BaseException) -> bool:
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
-    _pin_lock = threading.Lock()
-
     def __init__(self, settings_dict: dict[str, Any], alias: str = "default") -> None:
         super().__init__(settings_dict, alias)
         self.bridge_options: DatabaseOptions = database_options(alias, settings_dict)
@@ -57,6 +56,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         params: dict[str, Any] = super().get_connection_params()
         return self.with_credentials(params, refresh=False)
 
+    @method_decorator(sensitive_variables("params", "secret"))
     def with_credentials(self, params: dict[str, Any], *, refresh: bool) -> dict[str, Any]:
         options = self.bridge_options
         if options.SECRET_ID:
@@ -68,8 +68,6 @@ class DatabaseWrapper(base.DatabaseWrapper):
                 params["host"] = secret.host
             if secret.port and not self.settings_dict.get("PORT"):
                 params["port"] = secret.port
-            if secret.dbname and not self.settings_dict.get("NAME"):
-                params["dbname"] = secret.dbname
         elif options.IAM_AUTH:
             params.setdefault("sslmode", "require")
             port = int(self.settings_dict.get("PORT") or 5432)
@@ -82,6 +80,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
             )
         return params
 
+    @method_decorator(sensitive_variables("conn_params", "fresh"))  # not in error reports
     def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
         try:
             return super().get_new_connection(conn_params)
