@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 
@@ -14,11 +13,11 @@ def correlation_id(event: Any, context: Any) -> str:
     either end. Nothing a client sends is used: an ALB passes on the Root of a
     client's own ``X-Amzn-Trace-Id``, so ALB requests get Lambda's request id.
     """
-    if isinstance(event, Mapping):
-        rc = event.get("requestContext")
-        if isinstance(rc, Mapping):
-            request_id = rc.get("requestId")
-            if isinstance(request_id, str) and request_id:
-                return request_id
+    try:  # per request, so the common case is one lookup chain
+        request_id = event["requestContext"]["requestId"]
+    except (KeyError, TypeError, IndexError):
+        request_id = None
+    if type(request_id) is str and request_id:
+        return request_id
     value = getattr(context, "aws_request_id", None)
     return value if isinstance(value, str) and value else "-"
