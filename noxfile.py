@@ -161,8 +161,16 @@ def matrix(session: nox.Session, django: str, skip_reason: str) -> None:
     _run_tests(session, MATRIX_PLAN, django, skip_reason)
 
 
-#: The suites that import Powertools (the event path, startup, kinds, ops).
-POWERTOOLS_SUITES = ["tests/events", "tests/ops", "tests/test_startup.py", "tests/test_kinds.py"]
+#: The suites that import Powertools: the event path, startup, kinds, ops, and what
+#: JSON logs, EMF metrics and database secrets (Parameters) load.
+POWERTOOLS_SUITES = [
+    "tests/events",
+    "tests/ops",
+    "tests/test_startup.py",
+    "tests/test_kinds.py",
+    "tests/db",
+    "tests/test_observability.py",
+]
 #: The oldest Powertools pyproject.toml allows; ``tests`` gets the newest below 4.
 POWERTOOLS_MIN = "aws-lambda-powertools==3.0.0"
 
@@ -174,8 +182,9 @@ def powertools_min(session: nox.Session) -> None:
         session.error(nox_matrix.none_found_message())
     session.install("-e", ".[test]", DJANGO_REQUIREMENT[LINT.django], POWERTOOLS_MIN)
     session.run("python", "-c", "import aws_lambda_powertools as p; print(p.__version__)")
-    # Powertools is only imported on the event path (events/): these are the suites that
-    # reach it. The full suite on the newest Powertools is `tests`.
+    # Powertools is imported on the event path (events/), for JSON logs and metrics, and for
+    # database secrets: these are the suites that reach it. The full suite on the newest
+    # Powertools is `tests`.
     session.run("python", "-m", "pytest", *(session.posargs or [*POWERTOOLS_SUITES, "-n", "auto"]))
 
 
