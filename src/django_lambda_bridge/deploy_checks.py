@@ -7,7 +7,6 @@ in the function itself: ``django-lambda-bridge manage -f api -- check --deploy``
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -198,14 +197,12 @@ def check_deadline_fits(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
 
 
 def check_proxy_pinning(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    from django_lambda_bridge.db.options import is_proxy_host
+    from django_lambda_bridge.db.options import behind_proxy
     from django_lambda_bridge.db.pinning import option_pins
 
     found: list[CheckMessage] = []
     for alias, db in settings.DATABASES.items():
-        options = db.get("LAMBDA_BRIDGE")
-        proxy = options.get("RDS_PROXY") if isinstance(options, Mapping) else None
-        if not (proxy or (proxy is None and is_proxy_host(str(db.get("HOST") or "")))):
+        if not behind_proxy(db):
             continue
         for cause in option_pins(db.get("OPTIONS") or {}):
             found.append(

@@ -61,9 +61,7 @@ class LambdaHandler:
         return self.layers.resolve()
 
     def __call__(self, event: Any, context: Any) -> Any:
-        started = time.perf_counter()
         ops_warmup.container.note_invocation()  # every kind counts, for warm-up's cold_start
-        cold_start = ops_warmup.container.invocations == 1
         # The invoked handler's settings are the ones library code (the HTTP bridge,
         # DRF auth, dispatch) reads through get_settings(): one store, no merge.
         conf_module._active = self.layers
@@ -77,6 +75,8 @@ class LambdaHandler:
             if kind.is_http:
                 return self.http(event, context, kind)
             return self.dispatch(event, context, kind)
+        started = time.perf_counter()
+        cold_start = ops_warmup.container.invocations == 1
         observer.begin(event, context, kind, cold_start=cold_start)
         reply: Any = None
         failed = True

@@ -7,11 +7,13 @@ TCP and has a self-signed certificate; each test gets its own role.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import boto3
 import psycopg2
 import pytest
 from django.db.utils import ConnectionHandler
@@ -78,6 +80,24 @@ def role(superuser, auth_cluster) -> Iterator[Role]:
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", [name]
         )
         cur.execute(f'DROP ROLE IF EXISTS "{name}"')
+
+
+@pytest.fixture
+def db_secret(lambda_aws_env, role) -> tuple[str, Any]:
+    """The role's credentials as a secret on moto; ``rotate(password)`` changes both."""
+    client = boto3.client("secretsmanager")
+    name = f"db-{role.name}"
+
+    def value() -> str:
+        return json.dumps({"username": role.name, "password": role.password})
+
+    client.create_secret(Name=name, SecretString=value())
+
+    def rotate(password: str) -> None:
+        role.set_password(password)
+        client.put_secret_value(SecretId=name, SecretString=value())
+
+    return name, rotate
 
 
 def bridge_connection(entry: dict[str, Any], alias: str = "default") -> Any:

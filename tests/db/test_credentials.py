@@ -3,7 +3,6 @@ that checks passwords: a rotation costs one refused attempt, never an error."""
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 
@@ -18,23 +17,6 @@ from django_lambda_bridge.errors import DatabaseCredentialsError
 from tests.db.conftest import bridge_connection
 
 pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("forget_credentials")]
-
-
-@pytest.fixture
-def secret(lambda_aws_env, role):
-    client = boto3.client("secretsmanager")
-    name = f"db-{role.name}"
-    client.create_secret(
-        Name=name, SecretString=json.dumps({"username": role.name, "password": role.password})
-    )
-
-    def rotate(password: str) -> None:
-        role.set_password(password)
-        client.put_secret_value(
-            SecretId=name, SecretString=json.dumps({"username": role.name, "password": password})
-        )
-
-    return name, rotate
 
 
 @pytest.fixture
@@ -69,8 +51,8 @@ def current_user(conn):
         return cur.fetchone()[0]
 
 
-def test_the_secret_gives_user_and_password_and_is_read_once(role, secret, secret_reads):
-    name, _ = secret
+def test_the_secret_gives_user_and_password_and_is_read_once(role, db_secret, secret_reads):
+    name, _ = db_secret
     conn = secret_db(role.cluster, name)
     assert current_user(conn) == role.name
     conn.close()
@@ -79,8 +61,8 @@ def test_the_secret_gives_user_and_password_and_is_read_once(role, secret, secre
     assert secret_reads == [name]
 
 
-def test_a_rotation_mid_run_costs_one_refused_attempt(role, secret, secret_reads, caplog):
-    name, rotate = secret
+def test_a_rotation_mid_run_costs_one_refused_attempt(role, db_secret, secret_reads, caplog):
+    name, rotate = db_secret
     conn = secret_db(role.cluster, name)
     assert current_user(conn) == role.name
     rotate("rotated-password-1")
@@ -95,8 +77,8 @@ def test_a_rotation_mid_run_costs_one_refused_attempt(role, secret, secret_reads
     assert "rotated-password-1" not in caplog.text
 
 
-def test_a_wrong_secret_fails_after_one_retry_not_forever(role, secret, secret_reads):
-    name, _ = secret
+def test_a_wrong_secret_fails_after_one_retry_not_forever(role, db_secret, secret_reads):
+    name, _ = db_secret
     role.set_password("changed-behind-the-secrets-back")
     conn = secret_db(role.cluster, name)
     with pytest.raises(OperationalError, match="password authentication failed"):
@@ -201,13 +183,13 @@ def test_the_stock_error_is_kept_when_no_credentials_are_managed(role):
     assert psycopg2  # the driver Django uses here
 
 
-def test_credentials_are_hidden_from_error_reports(role, secret, secret_reads):
+def test_credentials_are_hidden_from_error_reports(role, db_secret, secret_reads):
     """Django's error report (DEBUG page, mail_admins) shows frame locals; not these."""
     import sys
 
     from django.views.debug import ExceptionReporter
 
-    name, _ = secret
+    name, _ = db_secret
     in_secret = role.password
     role.set_password("changed-so-the-secret-is-refused")
     conn = secret_db(role.cluster, name)

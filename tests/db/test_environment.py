@@ -13,7 +13,6 @@ import time
 import uuid
 from pathlib import Path
 
-import boto3
 import pytest
 
 from django_lambda_bridge.testing.events import http_event
@@ -77,18 +76,8 @@ class Environment:
 
 
 @pytest.fixture
-def db_secret(lambda_aws_env, role):
-    client = boto3.client("secretsmanager")
-    name = f"env-{role.name}"
-    client.create_secret(
-        Name=name, SecretString=json.dumps({"username": role.name, "password": role.password})
-    )
-    return client, name
-
-
-@pytest.fixture
 def environments(auth_cluster, db_secret, lambda_aws_env):
-    _, secret = db_secret
+    secret, _ = db_secret
     base = {
         **os.environ,
         "PYTHONPATH": f"{REPO / 'src'}{os.pathsep}{REPO}",
@@ -176,14 +165,10 @@ def test_a_restart_during_an_invocation_fails_only_the_work_in_flight(
 def test_a_password_rotation_mid_run_is_picked_up_by_the_next_connection(
     environments, role, db_secret
 ):
-    client, secret = db_secret
+    _, rotate = db_secret
     env = environments()
     assert env.get("/count/") == {"connections": 1}
-    role.set_password("rotated-" + uuid.uuid4().hex)
-    client.put_secret_value(
-        SecretId=secret,
-        SecretString=json.dumps({"username": role.name, "password": role.password}),
-    )
+    rotate("rotated-" + uuid.uuid4().hex)
     assert env.get("/count/") == {"connections": 1}  # the open connection still works
     with role.admin.cursor() as cur:  # the connection ends (idle timeout, failover...)
         cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "

@@ -94,3 +94,12 @@ def database_options(alias: str, settings_dict: Mapping[str, Any]) -> DatabaseOp
 def is_proxy_host(host: str) -> bool:
     """RDS Proxy endpoints are named ``<name>.proxy-<id>.<region>.rds.amazonaws.com``."""
     return ".proxy-" in host and host.endswith(".rds.amazonaws.com")
+
+
+def behind_proxy(settings_dict: Mapping[str, Any]) -> bool:
+    """``RDS_PROXY`` when set, else judged from ``HOST`` (also for unchecked entries)."""
+    raw = settings_dict.get("LAMBDA_BRIDGE")
+    proxy = raw.get("RDS_PROXY") if isinstance(raw, Mapping) else None
+    if proxy is None:
+        return is_proxy_host(str(settings_dict.get("HOST") or ""))
+    return bool(proxy)

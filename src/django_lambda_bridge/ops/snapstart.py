@@ -20,7 +20,6 @@ import os
 import random
 import sys
 import uuid
-from collections.abc import Callable
 
 from django_lambda_bridge.conf import BridgeSettings
 from django_lambda_bridge.errors import ConfigurationError
@@ -105,7 +104,6 @@ def register_hooks() -> bool:
         )
     except ImportError:
         return False
-    before: Callable[[], None] = before_snapshot
-    register_before_snapshot(before)
+    register_before_snapshot(before_snapshot)
     register_after_restore(after_restore)
     return True

@@ -23,7 +23,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_variables
 
 from django_lambda_bridge.db import iam
-from django_lambda_bridge.db.options import DatabaseOptions, database_options, is_proxy_host
+from django_lambda_bridge.db.options import DatabaseOptions, behind_proxy, database_options
 from django_lambda_bridge.db.pinning import equivalent_time_zones, report_pins
 
 logger = logging.getLogger("django_lambda_bridge.db")
@@ -43,10 +43,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def __init__(self, settings_dict: dict[str, Any], alias: str = "default") -> None:
         super().__init__(settings_dict, alias)
         self.bridge_options: DatabaseOptions = database_options(alias, settings_dict)
-        proxy = self.bridge_options.RDS_PROXY
-        self.behind_proxy = (
-            is_proxy_host(str(settings_dict.get("HOST") or "")) if proxy is None else proxy
-        )
+        self.behind_proxy = behind_proxy(settings_dict)
 
     @property
     def refreshes_credentials(self) -> bool:
