@@ -60,6 +60,11 @@ def test_unknown_key_names_valid_ones(settings):
         ("SCHEME", "ftp", "'https' or 'http'"),
         ("RESPONSE_SIZE_LIMIT", -1, "positive int"),
         ("RESPONSE_SIZE_LIMIT", "6MB", "positive int"),
+        ("JSON_LOGS", "yes", "True or False"),
+        ("SNAPSTART", "on", "True, False or None"),
+        ("REQUEST_ID_HEADER", "X Request Id", "header name"),
+        ("REQUEST_ID_HEADER", "X-Requëst-ID", "header name"),
+        ("METRICS_NAMESPACE", 5, "must be a str"),
     ],
 )
 def test_wrong_types_fail_at_load(settings, key, value, words):
