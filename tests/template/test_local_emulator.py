@@ -33,6 +33,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def free_port_pair() -> int:
+    """A free port whose next one is free too: the two APIs take consecutive ports."""
+    for _ in range(20):
+        first = free_port()
+        try:
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", first + 1))
+        except OSError:
+            continue
+        return first
+    raise AssertionError("no two consecutive free ports on 127.0.0.1")
+
+
 def cli(*args, stdin=None, env=None):
     return subprocess.run(
         [sys.executable, "-m", "django_lambda_bridge.cli", *args],
@@ -62,17 +75,7 @@ def env_file(tmp_path_factory):
 @pytest.fixture(scope="module")
 def running(env_file):
     read = template.load(TEMPLATE)
-    system = emulator.Emulator(read, free_port(), emulator.read_env_file(env_file))
-    # The two APIs take consecutive ports; find two free ones together.
-    for _ in range(20):
-        first = free_port()
-        try:
-            with socket.socket() as probe:
-                probe.bind(("127.0.0.1", first + 1))
-        except OSError:
-            continue
-        system.port = first
-        break
+    system = emulator.Emulator(read, free_port_pair(), emulator.read_env_file(env_file))
     with system.running():
         yield system
 
@@ -218,13 +221,17 @@ def test_workers_never_outlive_the_emulator(env_file, tmp_path, signal_name):
     ))  # fmt: skip
     process = subprocess.Popen(
         [sys.executable, "-m", "django_lambda_bridge.cli", "local", "start-api", "--template",
-         str(copy), "--env-vars", str(env_file), "--port", str(free_port())],
+         str(copy), "--env-vars", str(env_file), "--port", str(free_port_pair())],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path,
     )  # fmt: skip
     try:
+        output = []
         for line in process.stdout:
+            output.append(line)
             if line.startswith("CallbackHttpApi:"):
                 break
+        else:
+            raise AssertionError("the emulator stopped before serving:\n" + "".join(output))
         assert len(worker_pids(str(project))) == 1
         process.send_signal(getattr(signal, signal_name))
         process.wait(30)
